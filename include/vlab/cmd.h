@@ -1,0 +1,38 @@
+/* Subcommands: one file each (src/cmd_*.c), dispatched from the table in
+ * src/main.c. Each returns the process exit code (see man/vlab.1). */
+#ifndef VLAB_CMD_H
+#define VLAB_CMD_H
+
+#include "vlab/model.h"
+
+/* Exit codes (documented in vlab.1). */
+enum {
+	VL_EXIT_OK = 0,
+	VL_EXIT_FAIL = 1,      /* topology invalid, test failed, command failed */
+	VL_EXIT_USAGE = 2,     /* bad command line */
+	VL_EXIT_KERNEL = 3,    /* a kernel operation failed (rolled back) */
+	VL_EXIT_BUSY = 4,      /* another vlab command holds the lab's lock */
+	VL_EXIT_PERM = 5,      /* needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) */
+};
+
+int cmd_check(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
+/* Parse and validate FILE, printing every diagnostic to stderr. Returns a
+ * topology (caller frees with vl_topology_free + free) or NULL when the file
+ * has errors. `quiet_warnings` hides warnings. */
+struct vl_topology *vl_load(const char *file, bool quiet_warnings);
+
+/* Print the usage of one command (name) or all (NULL). */
+void vl_usage(FILE *out, const char *name);
+
+#endif

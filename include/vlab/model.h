@@ -1,0 +1,244 @@
+/* The topology model: pure data, built by the parser from the INI text,
+ * checked and completed by validation (references resolved, auto addresses
+ * and MACs filled in), then turned into a plan. Nothing here touches the
+ * kernel. The file format is documented in man/vlab.ini.5. */
+#ifndef VLAB_MODEL_H
+#define VLAB_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vlab/diag.h"
+
+#define VL_LAB_NAME_MAX 12  /* netns "vlab-<lab>-<node>" stays readable */
+#define VL_NODE_NAME_MAX 32
+#define VL_IFNAME_MAX 15    /* IFNAMSIZ - 1 */
+
+/* An IPv4 or IPv6 address with prefix length. */
+struct vl_prefix {
+	int family;      /* AF_INET or AF_INET6; 0 = unset */
+	uint8_t addr[16];
+	int len;         /* prefix length; 32/128 for a plain address */
+};
+
+/* Shaping of one direction of a NIC: tbf rate and netem impairments. */
+struct vl_shape {
+	bool set;               /* any key given */
+	uint64_t rate_bps;      /* bits per second, 0 = unlimited */
+	uint32_t burst_bytes;   /* 0 = derived from rate */
+	uint32_t limit_bytes;   /* tbf queue limit, 0 = derived */
+	uint32_t delay_us;
+	uint32_t jitter_us;
+	double loss_pct;        /* 0..100 */
+	double duplicate_pct;
+	double corrupt_pct;
+	double reorder_pct;     /* needs delay */
+	uint32_t netem_limit;   /* packets, 0 = kernel default */
+};
+
+/* A named [shaper NAME] profile. */
+struct vl_shaper {
+	char *name;
+	struct vl_shape shape;
+	struct vl_loc loc;
+};
+
+struct vl_addr {
+	struct vl_prefix p;
+	bool is_auto;            /* "auto"/"auto6": filled in by validation */
+	struct vl_loc loc;
+};
+
+struct vl_route {
+	struct vl_prefix dst;    /* default route: len 0 */
+	struct vl_prefix via;    /* family 0 = on-link (dev required) */
+	char *dev;               /* may be NULL */
+	struct vl_loc loc;
+};
+
+/* A NIC of a node (host, vm, router). Plugged into a switch, or one end of
+ * a [link]. */
+struct vl_nic {
+	char *name;              /* interface name inside the node, e.g. eth0 */
+	char *sw;                /* switch name; NULL for a link end */
+	int sw_idx;              /* resolved by validation, -1 = none */
+	int link_idx;            /* index of the [link] this end belongs to, -1 */
+
+	/* switch port mode (on the switch side of the cable) */
+	int access_vlan;         /* 0 = none (untagged port, or trunk) */
+	uint16_t *trunk;         /* allowed tagged VLANs */
+	size_t ntrunk, trunk_cap;
+	int native_vlan;         /* untagged VLAN on a trunk, 0 = none */
+
+	struct vl_addr *addrs;
+	size_t naddrs, addrs_cap;
+
+	uint8_t mac[6];
+	bool mac_set;            /* given, or derived by validation */
+	int mtu;                 /* 0 = lab default */
+
+	struct vl_shape out;     /* traffic leaving the node through this NIC */
+	struct vl_shape in;      /* traffic arriving at the node */
+	char *shaper;            /* [shaper] profile for out, or NULL */
+	char *in_shaper;         /* for in */
+
+	struct vl_loc loc;
+};
+
+/* A tagged 802.1Q sub-interface inside a node: `sub = eth0.10 addr...` */
+struct vl_subif {
+	char *name;              /* "eth0.10" */
+	char *parent;            /* "eth0" */
+	int vid;
+	struct vl_addr *addrs;
+	size_t naddrs, addrs_cap;
+	int mtu;
+	struct vl_loc loc;
+};
+
+enum vl_node_kind { VL_NODE_HOST, VL_NODE_VM, VL_NODE_ROUTER };
+
+/* Anything that becomes a network namespace with NICs. */
+struct vl_node {
+	enum vl_node_kind kind;
+	char *name;
+	char *host;              /* vm/router placed on a host; NULL otherwise */
+	int host_idx;            /* resolved, -1 */
+
+	struct vl_nic *nics;
+	size_t nnics, nics_cap;
+	struct vl_subif *subs;
+	size_t nsubs, subs_cap;
+	struct vl_route *routes; /* includes the default route from `gateway` */
+	size_t nroutes, routes_cap;
+	struct vl_prefix gateway;  /* IPv4 default gateway, family 0 = none */
+	struct vl_prefix gateway6; /* IPv6 default gateway */
+	struct vl_loc gateway_loc, gateway6_loc;
+
+	bool forward;            /* IP forwarding (routers: on by default) */
+	char *nat;               /* router: masquerade out of this NIC, or NULL */
+	struct vl_loc nat_loc;
+
+	struct vl_loc loc;       /* the section header */
+};
+
+/* A switch: a vSwitch inside a host (host != NULL) or a standalone physical
+ * switch with its own namespace. Becomes a Linux bridge. */
+struct vl_switch {
+	char *name;
+	char *host;
+	int host_idx;
+	struct vl_prefix subnet;   /* for auto addresses, family 0 = none */
+	struct vl_prefix subnet6;
+	int mtu;                   /* 0 = lab default */
+	int vlan_filtering;        /* -1 = auto (on when any port has VLANs) */
+	int pvid;                  /* bridge default PVID (1) */
+	struct vl_loc loc;
+};
+
+enum vl_overlay_type { VL_OVERLAY_VXLAN, VL_OVERLAY_GENEVE };
+enum vl_mtu_policy {
+	VL_MTU_FIX,     /* lower the overlay side's MTU to fit (default) */
+	VL_MTU_STRICT,  /* refuse when the underlay cannot fit the overhead */
+	VL_MTU_IGNORE,  /* rehearsal: keep the broken MTU, large packets fail */
+};
+
+/* An L2 segment stretched across hosts: one VTEP per switch's host. */
+struct vl_overlay {
+	char *name;
+	enum vl_overlay_type type;
+	uint32_t vni;              /* 0..2^24-1 */
+	int port;                  /* UDP port; 0 = default for type */
+	int ttl;                   /* 0 = kernel default */
+	bool learning;
+	int vlan;                  /* VLAN on each switch mapped to the VNI; 0 = untagged */
+	char **switches;
+	size_t nswitches;
+	int *sw_idx;               /* resolved */
+	char *underlay;            /* host NIC used as VTEP source; NULL = first with an address */
+	struct vl_prefix group;    /* multicast group; family 0 = unicast head-end replication */
+	enum vl_mtu_policy mtu_policy;
+	struct vl_loc loc;
+};
+
+/* A point-to-point cable between two nodes' NICs. The NICs themselves are
+ * stored on the nodes (with link_idx set). */
+struct vl_link {
+	char *name;
+	char *node[2];
+	char *nic[2];
+	int node_idx[2], nic_idx[2]; /* resolved */
+	struct vl_loc loc;
+};
+
+/* Copy a switch port's traffic to a monitor port on the same switch. */
+struct vl_mirror {
+	char *name;
+	char *src_node, *src_nic;   /* the watched port */
+	char *dst_node, *dst_nic;   /* the monitor */
+	int src_node_idx, src_nic_idx, dst_node_idx, dst_nic_idx;
+	bool ingress, egress;       /* direction from the switch's view; both by default */
+	struct vl_loc loc;
+};
+
+/* Assertions, run by `vlab test` (parsed and validated only for now). */
+enum vl_assert_kind {
+	VL_ASSERT_REACH,    /* every listed endpoint reaches every other */
+	VL_ASSERT_ISOLATE,  /* no listed endpoint reaches another */
+	VL_ASSERT_MTU,      /* a packet of N bytes passes between two nodes */
+	VL_ASSERT_ROUTE,    /* a node's path to a target passes through a hop */
+};
+
+struct vl_assert {
+	enum vl_assert_kind kind;
+	char **args;                /* node names or addresses, as written */
+	size_t nargs;
+	int mtu;                    /* VL_ASSERT_MTU */
+	struct vl_loc loc;
+};
+
+struct vl_test {
+	char *name;                 /* "" for a plain [test] */
+	struct vl_assert *asserts;
+	size_t nasserts, asserts_cap;
+	struct vl_loc loc;
+};
+
+struct vl_lab {
+	char *name;
+	int mtu;                    /* default 1500 */
+	bool ipv6;                  /* default on */
+	bool dad;                   /* IPv6 DAD; default off (faster, tests) */
+	struct vl_loc loc;
+};
+
+struct vl_topology {
+	char *file;                 /* path as given; all vl_loc.file point here */
+	struct vl_lab lab;
+
+	struct vl_node *nodes;      size_t nnodes, nodes_cap;
+	struct vl_switch *switches; size_t nswitches, switches_cap;
+	struct vl_overlay *overlays; size_t noverlays, overlays_cap;
+	struct vl_link *links;      size_t nlinks, links_cap;
+	struct vl_shaper *shapers;  size_t nshapers, shapers_cap;
+	struct vl_mirror *mirrors;  size_t nmirrors, mirrors_cap;
+	struct vl_test *tests;      size_t ntests, tests_cap;
+
+	/* every string referenced by vl_loc.section lives here */
+	char **strings;             size_t nstrings, strings_cap;
+};
+
+void vl_topology_free(struct vl_topology *t);
+
+/* Lookups (linear; callers that loop use indexes resolved by validation). */
+int vl_find_node(const struct vl_topology *t, const char *name);
+int vl_find_switch(const struct vl_topology *t, const char *name);
+int vl_find_nic(const struct vl_node *n, const char *name);
+const char *vl_node_kind_name(enum vl_node_kind k);
+
+/* Text forms used in messages, plans and tests. */
+int vl_prefix_parse(const char *s, struct vl_prefix *p, bool need_len);
+void vl_prefix_format(const struct vl_prefix *p, char *buf, size_t n, bool with_len);
+
+#endif

@@ -1,0 +1,41 @@
+/* How every kernel object of a lab is named. Names are unique within their
+ * namespace, fit IFNAMSIZ, and say whose they are:
+ *   namespace     vlab-<lab>-<node>            (/run/netns/...)
+ *   node NICs     as written (eth0), inside the node's own namespace
+ *   bridge        the switch name, inside its host's (or its own) namespace
+ *   switch port   <node>-<nic> when it fits 15 chars, else p<8 hex of hash>;
+ *                 the full "<node>-<nic>" is always an altname
+ *   VTEP          vx<vni> / gn<vni>[-<n>] inside the host
+ *   ifalias       "vlab:<lab>" on every device vlab creates; the loopback of
+ *                 each lab namespace carries "vlab:<lab>:<node>" so a
+ *                 namespace is recognisably vlab's even without /run/vlab.
+ */
+#ifndef VLAB_NAMING_H
+#define VLAB_NAMING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VL_NETNS_PREFIX "vlab-"
+#define VL_ALIAS_PREFIX "vlab:"
+#define VL_NSNAME_MAX 64   /* "vlab-" + lab(12) + "-" + node(32) + NUL fits */
+#define VL_DEVNAME_MAX 16  /* IFNAMSIZ */
+#define VL_ALTNAME_MAX 128 /* ALTIFNAMSIZ */
+
+/* Characters allowed in lab, node, switch and other object names. */
+bool vl_name_ok(const char *s, size_t max, const char **why);
+/* A valid Linux interface name (1..15 chars, no '/', ':', blanks, not . or ..). */
+bool vl_ifname_ok(const char *s, const char **why);
+
+void vl_netns_name(char out[VL_NSNAME_MAX], const char *lab, const char *node);
+/* The bridge-side name of a node's NIC plugged into a switch. */
+void vl_port_name(char out[VL_DEVNAME_MAX], const char *node, const char *nic);
+void vl_port_altname(char out[VL_ALTNAME_MAX], const char *node, const char *nic);
+/* VTEP device; `idx` > 0 numbers per-remote Geneve tunnels. */
+void vl_vtep_name(char out[VL_DEVNAME_MAX], bool geneve, uint32_t vni, int idx);
+void vl_alias(char out[VL_ALTNAME_MAX], const char *lab, const char *node);
+/* A MAC derived stably from lab+node+nic: locally administered, unicast. */
+void vl_derive_mac(uint8_t mac[6], const char *lab, const char *node, const char *nic);
+
+#endif

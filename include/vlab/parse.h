@@ -1,0 +1,25 @@
+/* Text -> model. The INI is read with inih through a line-counting reader,
+ * so every key and section keeps its line. Range sections ([vm web1..100])
+ * are expanded here. Problems are added to `d`; parsing never stops at the
+ * first one. */
+#ifndef VLAB_PARSE_H
+#define VLAB_PARSE_H
+
+#include "vlab/diag.h"
+#include "vlab/model.h"
+
+/* Returns 0 when the text could be read (even with diagnostics), -1 when
+ * the file could not be opened (message in `d`). */
+int vl_parse_file(const char *path, struct vl_topology *t, struct vl_diags *d);
+int vl_parse_string(const char *name, const char *text, struct vl_topology *t,
+		    struct vl_diags *d);
+
+/* Units, shared with validation and tests. Return 0 or -1. */
+int vl_parse_rate(const char *s, uint64_t *bps);    /* 100mbit, 1gbit, 512kbit, 10mbps(bytes) */
+int vl_parse_time(const char *s, uint32_t *us);     /* 5ms, 200us, 1s */
+int vl_parse_size(const char *s, uint32_t *bytes);  /* 32kb, 1mb, 1500 */
+int vl_parse_percent(const char *s, double *pct);   /* 1%, 0.5% */
+int vl_parse_mac(const char *s, uint8_t mac[6]);
+int vl_parse_bool(const char *s, bool *b);          /* on/off yes/no true/false 1/0 */
+
+#endif

@@ -1,0 +1,57 @@
+/* Small helpers shared by every layer: allocation that cannot fail quietly,
+ * growable buffers and string lists. */
+#ifndef VLAB_UTIL_H
+#define VLAB_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* Grow a dynamic array `*pv` of element size `elem` so index `n` fits;
+ * `*cap` is its capacity. Returns a pointer to the zeroed slot `n`. */
+void *vl_grow(void *pv, size_t *cap, size_t n, size_t elem);
+#define VL_PUSH(arr, count, cap) \
+	((__typeof__(arr))vl_grow(&(arr), &(cap), (count)++, sizeof(*(arr))))
+
+/* A growable string. */
+struct vl_buf {
+	char *s;
+	size_t len, cap;
+};
+void vl_buf_add(struct vl_buf *b, const char *s);
+void vl_buf_addn(struct vl_buf *b, const char *s, size_t n);
+void vl_buf_printf(struct vl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vl_buf_json_str(struct vl_buf *b, const char *s); /* quoted, escaped */
+void vl_buf_free(struct vl_buf *b);
+
+/* A list of owned strings. */
+struct vl_strv {
+	char **v;
+	size_t n, cap;
+};
+void vl_strv_push(struct vl_strv *l, const char *s);
+void vl_strv_free(struct vl_strv *l);
+/* Split on blanks (spaces, tabs, commas when `commas`). */
+void vl_split(struct vl_strv *out, const char *s, bool commas);
+
+/* Stable 32-bit FNV-1a hash, used to derive names and MACs. */
+uint32_t vl_hash32(const char *s);
+
+/* Edit distance, for did-you-mean suggestions. */
+int vl_levenshtein(const char *a, const char *b);
+/* The closest candidate within distance 2 (or NULL). */
+const char *vl_did_you_mean(const char *word, const char *const *cands, size_t n);
+
+#endif

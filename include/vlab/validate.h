@@ -1,0 +1,16 @@
+/* Model -> validated model: resolves references, fills in derived values
+ * (auto addresses, MACs, MTUs, default shapers) and reports every problem.
+ * Returns the number of errors. */
+#ifndef VLAB_VALIDATE_H
+#define VLAB_VALIDATE_H
+
+#include "vlab/diag.h"
+#include "vlab/model.h"
+
+size_t vl_validate(struct vl_topology *t, struct vl_diags *d);
+
+/* Encapsulation overhead in bytes for an overlay over an underlay of the
+ * given address family (50 over IPv4, 70 over IPv6). */
+int vl_overlay_overhead(enum vl_overlay_type type, int family);
+
+#endif

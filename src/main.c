@@ -1,0 +1,92 @@
+/* vlab: build virtual-network labs from one INI file. Subcommands are rows
+ * of the table below; each lives in src/cmd_NAME.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "vlab/cmd.h"
+
+#ifndef VLAB_VERSION
+#define VLAB_VERSION "0.1.0"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"check", cmd_check, "FILE", "validate a topology; print every problem with its line"},
+	{"plan", cmd_plan, "FILE [--json] [--teardown]", "print the kernel operations `up` would run"},
+	{"graph", cmd_graph, "FILE [--svg OUT]", "print the topology as Graphviz DOT"},
+	{"up", cmd_up, "FILE", "build the lab in the kernel (root)"},
+	{"down", cmd_down, "LAB|FILE", "remove everything the lab created (root)"},
+	{"status", cmd_status, "[LAB] [--json]", "show a running lab's nodes, interfaces, addresses"},
+	{"ls", cmd_ls, "", "list running labs"},
+	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
+	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
+	{"clean", cmd_clean, "[--dry-run]", "remove leftovers of any vlab lab (root)"},
+	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
+};
+
+void vl_usage(FILE *out, const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *c = &commands[i];
+		if (name && strcmp(name, c->name))
+			continue;
+		if (name) {
+			fprintf(out, "usage: vlab %s %s\n  %s\nSee vlab(1).\n", c->name, c->args, c->help);
+			return;
+		}
+	}
+	fprintf(out, "usage: vlab COMMAND [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %-28s %s\n", commands[i].name, commands[i].args,
+			commands[i].help);
+	fprintf(out, "\n  vlab help COMMAND     details of one command\n"
+		     "  vlab --version        print the version\n\n"
+		     "Topology file format: vlab.ini(5). Commands and exit codes: vlab(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		vl_usage(stderr, NULL);
+		return VL_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		vl_usage(stdout, NULL);
+		return VL_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("vlab %s\n", VLAB_VERSION);
+		return VL_EXIT_OK;
+	}
+	if (!strcmp(cmd, "help")) {
+		if (argc > 2) {
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+				if (!strcmp(argv[2], commands[i].name)) {
+					vl_usage(stdout, argv[2]);
+					return VL_EXIT_OK;
+				}
+			fprintf(stderr, "vlab: no command \"%s\"; see vlab --help\n", argv[2]);
+			return VL_EXIT_USAGE;
+		}
+		vl_usage(stdout, NULL);
+		return VL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			vl_usage(stdout, cmd);
+			return VL_EXIT_OK;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "vlab: unknown command \"%s\"; see vlab --help\n", cmd);
+	return VL_EXIT_USAGE;
+}

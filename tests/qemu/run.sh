@@ -1,0 +1,3 @@
+#!/bin/bash
+# Stock-kernel tier: placeholder until the qemu harness lands.
+echo "qemu: SKIP (harness not written yet)"
