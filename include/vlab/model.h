@@ -160,6 +160,12 @@ struct vl_overlay {
 	struct vl_prefix group;    /* multicast group; family 0 = unicast head-end replication */
 	enum vl_mtu_policy mtu_policy;
 	struct vl_loc loc;
+
+	/* resolved by validation, one entry per switch: */
+	int *host_idx;             /* the switch's host node */
+	int *underlay_nic;         /* NIC index in that host used as VTEP source */
+	struct vl_prefix *local;   /* VTEP source address (no prefix length) */
+	int mtu;                   /* MTU of the VTEP devices (after the mtu policy) */
 };
 
 /* A point-to-point cable between two nodes' NICs. The NICs themselves are
@@ -213,6 +219,15 @@ struct vl_lab {
 	struct vl_loc loc;
 };
 
+/* After vl_validate() returns 0 errors, the model is complete:
+ *  - every *_idx reference is resolved;
+ *  - every nic/sub has a concrete mtu, every nic a mac (mac_set);
+ *  - auto addresses are real addresses (is_auto stays true for display);
+ *  - [shaper] profiles are merged into nic->out / nic->in (inline keys win);
+ *  - gateway/gateway6 are appended to node->routes as default routes;
+ *  - switch->vlan_filtering is 0 or 1;
+ *  - overlays have host_idx/underlay_nic/local/mtu filled in.
+ * The planner relies on all of this and checks nothing itself. */
 struct vl_topology {
 	char *file;                 /* path as given; all vl_loc.file point here */
 	struct vl_lab lab;

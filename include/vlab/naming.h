@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define VL_RUN_DIR "/run/vlab"        /* state: /run/vlab/<lab>/ */
+#define VL_NETNS_DIR "/run/netns"
 #define VL_NETNS_PREFIX "vlab-"
 #define VL_ALIAS_PREFIX "vlab:"
 #define VL_NSNAME_MAX 64   /* "vlab-" + lab(12) + "-" + node(32) + NUL fits */
