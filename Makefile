@@ -18,7 +18,7 @@ TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 DEPS_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
 	libinih-dev libnftnl-dev libcmocka-dev
 DEPS_TEST  := iproute2 iputils-ping iperf3 tcpdump netcat-openbsd nftables \
-	graphviz valgrind qemu-system-x86 busybox-static cpio xz-utils kmod clang
+	graphviz valgrind time qemu-system-x86 busybox-static cpio xz-utils kmod clang
 
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
@@ -97,4 +97,18 @@ install: $(BUILD)/vlab
 	install -Dm644 completion/_vlab $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_vlab
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+# Fuzz the parser, validator and planner (libFuzzer, clang). Crashes land in
+# build-fuzz/; each one found becomes a tests/bad/ or tests/fuzz/regress case.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+		build-fuzz/libvlab.a
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+		-o build-fuzz/fuzz_topology tests/fuzz/fuzz_topology.c build-fuzz/libvlab.a $(LDLIBS)
+	mkdir -p build-fuzz/corpus
+	cp topologies/*.ini tests/bad/*.ini tests/good/*.ini build-fuzz/corpus/ 2>/dev/null || true
+	cd build-fuzz && ./fuzz_topology -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-timeout=5 corpus

@@ -13,9 +13,6 @@
 		return VL_EXIT_FAIL;                                            \
 	}
 
-STUB(check)
-STUB(plan)
-STUB(graph)
 STUB(up)
 STUB(down)
 STUB(status)

@@ -35,6 +35,16 @@ struct vl_shape {
 	double corrupt_pct;
 	double reorder_pct;     /* needs delay */
 	uint32_t netem_limit;   /* packets, 0 = kernel default */
+	unsigned given;         /* VL_SHAPE_* bits of keys written inline (parser);
+				 * a [shaper] profile fills only the others */
+};
+
+/* Bits of vl_shape.given, one per shaping key. */
+enum {
+	VL_SHAPE_RATE = 1 << 0, VL_SHAPE_BURST = 1 << 1, VL_SHAPE_LIMIT = 1 << 2,
+	VL_SHAPE_DELAY = 1 << 3, VL_SHAPE_JITTER = 1 << 4, VL_SHAPE_LOSS = 1 << 5,
+	VL_SHAPE_DUPLICATE = 1 << 6, VL_SHAPE_CORRUPT = 1 << 7,
+	VL_SHAPE_REORDER = 1 << 8, VL_SHAPE_NETEM_LIMIT = 1 << 9,
 };
 
 /* A named [shaper NAME] profile. */

@@ -107,5 +107,8 @@ void vl_plan_print(const struct vl_plan *p, struct vl_buf *out);
 void vl_plan_json(const struct vl_plan *p, struct vl_buf *out);
 /* Teardown, printed the same way (namespaces to delete, files to remove). */
 void vl_plan_print_teardown(const struct vl_plan *p, struct vl_buf *out);
+/* A shaping as the topology language writes it ("rate=100mbit delay=5ms"),
+ * keys prefixed with `prefix` (e.g. "in_"); nothing when the shape is empty. */
+void vl_shape_format(const struct vl_shape *s, const char *prefix, struct vl_buf *out);
 
 #endif

@@ -1,0 +1,56 @@
+#!/bin/bash
+# make bench: build and tear down generated labs of 10, 100 and 1000 VMs
+# (spread over 10 hosts, one vSwitch each) with vlab, and in the same run the
+# iproute2 shell script a user would write (../shared/bench). Prints seconds,
+# ms per VM, vlab's peak RSS and the ratios. Needs root. Leaves nothing.
+set -eu
+vlab=$(readlink -f "${1:?usage: bench/run.sh VLAB [N...]}")
+shift
+sizes=${*:-10 100 1000}
+here=$(cd "$(dirname "$0")" && pwd)
+baseline=${VLAB_BASELINE:-$here/../../shared/bench/iproute2-baseline.sh}
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (sudo make bench)"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+gen_lab() { # N
+	cat <<EOT
+[lab]
+name = bench
+[host hv1..10]
+[switch vs1..10]
+host = hv\$i
+subnet = 10.\$i.0.0/16
+[vm vm1..$1]
+host = hv1..10
+nic = eth0 vs\$h auto
+EOT
+}
+
+now() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+
+printf '%-6s %9s %9s %9s %10s %12s %12s %9s %9s\n' N "vlab up" "vlab down" "ms/VM" "peak RSS" "script up" "script down" "up x" "down x"
+for n in $sizes; do
+	gen_lab "$n" > "$tmp/bench$n.ini"
+	t0=$(now)
+	/usr/bin/time -f %M -o "$tmp/rss" "$vlab" up "$tmp/bench$n.ini" > /dev/null
+	t1=$(now)
+	"$vlab" down bench > /dev/null
+	t2=$(now)
+	up=$(secs "$t0" "$t1"); down=$(secs "$t1" "$t2")
+	rss=$(tail -1 "$tmp/rss")
+	if [ -x "$baseline" ] || [ -f "$baseline" ]; then
+		line=$(bash "$baseline" "$n")
+		sup=$(echo "$line" | sed -n 's/.* up \([0-9.]*\) s.*/\1/p')
+		sdown=$(echo "$line" | sed -n 's/.* down \([0-9.]*\) s.*/\1/p')
+	else
+		sup=nan sdown=nan
+	fi
+	awk -v n="$n" -v up="$up" -v down="$down" -v rss="$rss" -v sup="$sup" -v sdown="$sdown" 'BEGIN {
+		printf "%-6d %8.3fs %8.3fs %9.2f %8.1fMB %11.3fs %11.3fs %8.1fx %8.1fx\n",
+			n, up, down, up * 1000 / n, rss / 1024, sup, sdown,
+			(up > 0 ? sup / up : 0), (down > 0 ? sdown / down : 0) }'
+done
+left=$(ip netns list | grep -c '^vlab-bench-' || true)
+[ "$left" = 0 ] || { echo "bench: $left namespaces left behind"; exit 1; }

@@ -1,0 +1,149 @@
+/* The executor: the only code that touches the kernel. It runs a plan's
+ * operations in order (one netlink socket per lab namespace, opened while
+ * inside it), rolls everything back when one fails, and tears labs down.
+ *
+ * Test-only hook: when the environment holds VLAB_FAULT_AT=k, the k-th
+ * operation of `up` (1-based, counted over plan ops) fails with EIO before
+ * it runs, so tests can prove the rollback. Not for normal use. */
+#ifndef VLAB_EXEC_H
+#define VLAB_EXEC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vlab/plan.h"
+#include "vlab/util.h"
+
+struct nlmsghdr;
+
+/* ---- kernel features (preflight, doctor) ---- */
+enum vl_feature {
+	VL_FEAT_NETNS,
+	VL_FEAT_VETH,
+	VL_FEAT_BRIDGE,
+	VL_FEAT_VLAN_FILTERING,
+	VL_FEAT_8021Q,
+	VL_FEAT_VXLAN,
+	VL_FEAT_GENEVE,
+	VL_FEAT_TBF,
+	VL_FEAT_NETEM,
+	VL_FEAT_CLSACT,
+	VL_FEAT_U32,
+	VL_FEAT_MIRRED,
+	VL_FEAT_NFT_MASQ,
+	VL_FEAT_ALTNAME,
+	VL_FEAT__COUNT
+};
+
+struct vl_feature_info {
+	const char *name;     /* "802.1Q sub-interfaces" */
+	const char *config;   /* "CONFIG_VLAN_8021Q" */
+	bool optional;        /* vlab degrades without it (altnames) */
+};
+const struct vl_feature_info *vl_feature_info(enum vl_feature f);
+
+/* Bit set of features a plan needs. */
+uint32_t vl_plan_features(const struct vl_plan *p);
+/* Probe the features in `want` in a throwaway namespace (never mounted, gone
+ * when we return). Sets bit f of *have when feature f works. 0 or -errno
+ * (when not even a namespace can be made). */
+int vl_probe_features(uint32_t want, uint32_t *have);
+
+/* ---- running a plan ---- */
+struct vl_exec_stats {
+	double seconds;
+	size_t ops;
+	size_t netns;
+};
+
+/* Run `p`. On failure (or a signal setting *stop), rolls back everything
+ * created so far and returns -1 with `err` holding
+ * `NODE: OPERATION "dev": strerror (hint)`; returns 1 when stopped by a
+ * signal (also rolled back). `state_fd` (>= 0) gets a "netns NAME" line
+ * appended for every namespace the moment it exists, so `down` finds it
+ * after a crash. */
+int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *stop,
+		 struct vl_buf *err, struct vl_exec_stats *st);
+
+/* Delete namespaces (unmount + unlink), their /etc/netns/<ns> files, then
+ * wait (bounded) until none is left mounted. Returns how many existed. */
+int vl_teardown_netns(char *const *names, size_t n, double wait_s);
+
+/* ---- namespaces (src/netns.c) ---- */
+int vl_netns_prepare(void);                   /* /run/netns as a shared mount */
+int vl_netns_self(void);                      /* fd of our own netns */
+/* Create /run/netns/<name> from a fresh namespace; inside it, open a route
+ * netlink socket (*nl) and return the namespace fd (*nsfd). We are back in
+ * `home` when it returns. */
+struct vl_nl;
+int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl);
+int vl_netns_delete(const char *name);        /* 1 removed, 0 absent, -errno */
+int vl_netns_open(const char *name);          /* fd or -errno */
+bool vl_netns_exists(const char *name);
+bool vl_netns_mounted(const char *name);      /* listed in our mountinfo */
+/* The alias of the namespace's loopback ("" when none); -errno. */
+int vl_netns_lo_alias(const char *name, char *out, size_t n);
+/* Run fn inside namespace nsfd, returning to home. */
+int vl_netns_call(int nsfd, int home, int (*fn)(void *), void *arg);
+
+/* ---- netlink transport (src/nl_mnl.c) ---- */
+struct vl_nl {
+	int fd;
+	uint32_t seq;
+	uint32_t portid;
+	int pending;          /* requests sent whose ack is not read yet */
+};
+int vl_nl_open(struct vl_nl *nl, int proto);  /* in the current netns */
+void vl_nl_close(struct vl_nl *nl);
+/* Send one request (NLM_F_ACK added) and read its ack. -errno on failure,
+ * the kernel's extended-ack text (if any) in vl_nl_extack(). */
+int vl_nl_talk(struct vl_nl *nl, struct nlmsghdr *nlh);
+const char *vl_nl_extack(void);
+/* Dump: callback gets every message. */
+int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
+	       int (*cb)(const struct nlmsghdr *, void *), void *data);
+
+/* ---- device operations (src/nl_link.c, nl_mnl.c, nl_tc.c, nl_nft.c) ----
+ * `ifindex` is chosen by the caller (fresh namespaces have only lo), so no
+ * request needs a lookup round trip. */
+struct vl_devspec {
+	const char *name;
+	int ifindex;
+	const struct vl_op_dev *d;
+	int master_ifindex;        /* 0 = none */
+	const char *alias;         /* ifalias mark */
+};
+int vl_link_lo_mark(struct vl_nl *nl, const char *alias);
+int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up);
+int vl_link_set_up(struct vl_nl *nl, int ifindex);
+int vl_link_set_master(struct vl_nl *nl, int ifindex, int master);
+int vl_link_bridge(struct vl_nl *nl, const struct vl_devspec *s);
+int vl_link_veth(struct vl_nl *nl, const struct vl_devspec *s,
+		 const struct vl_devspec *peer, int peer_nsfd);
+int vl_link_vlan(struct vl_nl *nl, const struct vl_devspec *s, int parent, int vid);
+int vl_link_vxlan(struct vl_nl *nl, const struct vl_devspec *s,
+		  const struct vl_op *op, int underlay_ifindex);
+int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
+int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *a, bool nodad);
+int vl_route_add(struct vl_nl *nl, const struct vl_prefix *dst,
+		 const struct vl_prefix *via, int oif);
+int vl_fdb_append(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst);
+int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int default_pvid);
+int vl_link_brport_vlan(struct vl_nl *nl, int ifindex, bool self, int vid,
+			bool pvid, bool untagged, bool del);
+int vl_link_add_altname(struct vl_nl *nl, int ifindex, const char *altname);
+int vl_link_set_isolated(struct vl_nl *nl, int ifindex);
+int vl_tc_shape(struct vl_nl *nl, int ifindex, int mtu, const struct vl_shape *s);
+int vl_tc_mirror(struct vl_nl *nl, int ifindex, int to_ifindex, bool ingress, bool egress);
+/* Try tbf/netem/clsact/u32/mirred on two devices of a throwaway namespace. */
+int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_t *have);
+/* nftables masquerade; runs in the current netns. */
+int vl_nft_masquerade(const char *oifname);
+
+/* Derived tbf parameters (exported for unit tests). */
+uint32_t vl_tbf_burst(uint64_t rate_bps, int mtu, uint32_t burst);
+uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
+
+#endif

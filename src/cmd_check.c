@@ -1,0 +1,65 @@
+/* vlab check FILE: parse and validate; print every problem with its line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vlab/cmd.h"
+#include "vlab/model.h"
+#include "vlab/util.h"
+
+static void count(struct vl_buf *b, size_t n, const char *one, const char *many)
+{
+	if (b->len)
+		vl_buf_add(b, ", ");
+	vl_buf_printf(b, "%zu %s", n, n == 1 ? one : many);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	bool quiet = false;
+	const char *file = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			quiet = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "vlab check: unknown option \"%s\"\n", argv[i]);
+			vl_usage(stderr, "check");
+			return VL_EXIT_USAGE;
+		} else if (file) {
+			fprintf(stderr, "vlab check: one FILE only\n");
+			vl_usage(stderr, "check");
+			return VL_EXIT_USAGE;
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file) {
+		vl_usage(stderr, "check");
+		return VL_EXIT_USAGE;
+	}
+	struct vl_topology *t = vl_load(file, quiet);
+	if (!t)
+		return VL_EXIT_FAIL;
+
+	struct vl_buf b = {0};
+	count(&b, t->nnodes, "node", "nodes");
+	count(&b, t->nswitches, "switch", "switches");
+	if (t->noverlays)
+		count(&b, t->noverlays, "overlay", "overlays");
+	if (t->nlinks)
+		count(&b, t->nlinks, "link", "links");
+	if (t->nmirrors)
+		count(&b, t->nmirrors, "mirror", "mirrors");
+	if (t->ntests) {
+		size_t n = 0;
+		for (size_t i = 0; i < t->ntests; i++)
+			n += t->tests[i].nasserts;
+		count(&b, n, "test", "tests");
+	}
+	printf("%s: ok (%s)\n", file, b.s);
+	vl_buf_free(&b);
+	vl_topology_free(t);
+	free(t);
+	return VL_EXIT_OK;
+}

@@ -1,0 +1,783 @@
+/* The executor: runs a plan's operations in order, one function per
+ * operation kind, and undoes everything when one fails.
+ *
+ * Speed comes from not asking the kernel anything we can know: every lab
+ * namespace is fresh (only lo), so we choose each device's ifindex
+ * ourselves and never look one up; one netlink socket per namespace is
+ * opened while inside it at creation and kept for the whole run; devices
+ * are created up, enslaved, with MTU and MAC in the creating request. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+
+#include "vlab/exec.h"
+#include "vlab/naming.h"
+
+/* First ifindex we hand out in a lab namespace: lo is 1, and kernels with
+ * fallback tunnel devices (sit0, gre0...) put those right after it. */
+#define FIRST_IFINDEX 32
+
+struct nsctx {
+	const char *name;
+	int nsfd;
+	struct vl_nl nl;
+	int next_ifindex;
+	bool created;
+};
+
+struct devent {
+	int ns;          /* -1 = empty slot */
+	int ifindex;
+	char name[VL_DEVNAME_MAX];
+};
+
+struct exec {
+	const struct vl_plan *p;
+	int home;        /* our own netns */
+	int cur;         /* namespace we are in: -1 = home */
+	struct nsctx *ns;
+	size_t nns;
+	int *nsmap;      /* open addressing: name hash -> ns index */
+	size_t nsmap_cap;
+	struct devent *devs;
+	size_t devs_cap, ndevs;
+	int state_fd;
+	char alias[VL_ALTNAME_MAX];
+	bool hosts_written;
+	bool no_altname; /* kernel without altnames: skip them */
+};
+
+/* ---- lookups ---- */
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t c = 64;
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+static void nsmap_build(struct exec *x)
+{
+	x->nsmap_cap = pow2_at_least(x->nns * 2 + 1);
+	x->nsmap = xmalloc(x->nsmap_cap * sizeof(int));
+	for (size_t i = 0; i < x->nsmap_cap; i++)
+		x->nsmap[i] = -1;
+	for (size_t i = 0; i < x->nns; i++) {
+		size_t h = vl_hash32(x->ns[i].name) & (x->nsmap_cap - 1);
+		while (x->nsmap[h] >= 0)
+			h = (h + 1) & (x->nsmap_cap - 1);
+		x->nsmap[h] = (int)i;
+	}
+}
+
+static int ns_find(const struct exec *x, const char *name)
+{
+	size_t h = vl_hash32(name) & (x->nsmap_cap - 1);
+	while (x->nsmap[h] >= 0) {
+		if (!strcmp(x->ns[x->nsmap[h]].name, name))
+			return x->nsmap[h];
+		h = (h + 1) & (x->nsmap_cap - 1);
+	}
+	return -1;
+}
+
+static uint32_t dev_hash(int ns, const char *name)
+{
+	return vl_hash32(name) * 31u + (uint32_t)ns * 2654435761u;
+}
+
+static void dev_put(struct exec *x, int ns, const char *name, int ifindex);
+
+static void dev_grow(struct exec *x)
+{
+	struct devent *old = x->devs;
+	size_t oldcap = x->devs_cap;
+	x->devs_cap = oldcap ? oldcap * 2 : 1024;
+	x->devs = xmalloc(x->devs_cap * sizeof(*x->devs));
+	for (size_t i = 0; i < x->devs_cap; i++)
+		x->devs[i].ns = -1;
+	x->ndevs = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].ns >= 0)
+			dev_put(x, old[i].ns, old[i].name, old[i].ifindex);
+	free(old);
+}
+
+static void dev_put(struct exec *x, int ns, const char *name, int ifindex)
+{
+	if ((x->ndevs + 1) * 2 > x->devs_cap)
+		dev_grow(x);
+	size_t h = dev_hash(ns, name) & (x->devs_cap - 1);
+	while (x->devs[h].ns >= 0)
+		h = (h + 1) & (x->devs_cap - 1);
+	x->devs[h].ns = ns;
+	x->devs[h].ifindex = ifindex;
+	snprintf(x->devs[h].name, sizeof(x->devs[h].name), "%s", name);
+	x->ndevs++;
+}
+
+static int dev_find(const struct exec *x, int ns, const char *name)
+{
+	if (!strcmp(name, "lo"))
+		return 1;
+	if (!x->devs_cap)
+		return 0;
+	size_t h = dev_hash(ns, name) & (x->devs_cap - 1);
+	while (x->devs[h].ns >= 0) {
+		if (x->devs[h].ns == ns && !strcmp(x->devs[h].name, name))
+			return x->devs[h].ifindex;
+		h = (h + 1) & (x->devs_cap - 1);
+	}
+	return 0;
+}
+
+static int dev_new(struct exec *x, int ns, const char *name)
+{
+	int idx = x->ns[ns].next_ifindex++;
+	dev_put(x, ns, name, idx);
+	return idx;
+}
+
+/* ---- errors ---- */
+
+struct opfail {
+	int err;
+	const char *what;   /* "creating veth" */
+	const char *dev;
+	char detail[160];   /* extra words before the hint, may be "" */
+};
+
+static const char *kind_hint(enum vl_op_kind k)
+{
+	switch (k) {
+	case VL_OP_BRIDGE: return "kernel lacks CONFIG_BRIDGE?";
+	case VL_OP_VETH: return "kernel lacks CONFIG_VETH?";
+	case VL_OP_VLAN: return "kernel lacks CONFIG_VLAN_8021Q?";
+	case VL_OP_VXLAN: return "kernel lacks CONFIG_VXLAN?";
+	case VL_OP_GENEVE: return "kernel lacks CONFIG_GENEVE?";
+	case VL_OP_BRPORT: return "kernel lacks CONFIG_BRIDGE_VLAN_FILTERING?";
+	case VL_OP_QDISC: return "kernel lacks CONFIG_NET_SCH_NETEM or CONFIG_NET_SCH_TBF?";
+	case VL_OP_MIRROR: return "kernel lacks CONFIG_NET_SCH_INGRESS, CONFIG_NET_CLS_U32 or CONFIG_NET_ACT_MIRRED?";
+	case VL_OP_NAT: return "kernel lacks CONFIG_NF_TABLES/CONFIG_NFT_MASQ?";
+	default: return NULL;
+	}
+}
+
+static void format_fail(const struct vl_op *op, const struct opfail *f, bool fault,
+			struct vl_buf *err)
+{
+	const char *hint = NULL;
+	char hbuf[320];
+	int e = -f->err;
+
+	if (fault)
+		hint = "injected by VLAB_FAULT_AT, a test-only hook";
+	else if (e == EOPNOTSUPP || (e == ENOENT && (op->kind == VL_OP_QDISC || op->kind == VL_OP_MIRROR ||
+						    op->kind == VL_OP_NAT)))
+		hint = kind_hint(op->kind);
+	else if (e == EEXIST)
+		hint = "already exists: another lab or tool uses this name or address";
+	else if (e == EPERM || e == EACCES)
+		hint = "vlab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)";
+	else if (e == EMFILE || e == ENFILE)
+		hint = "too many open files: raise the open-files limit (ulimit -n)";
+	else if (e == ERANGE || (e == EINVAL && op->d.mtu))
+		hint = "is the MTU within what the device allows?";
+	if (vl_nl_extack()[0] && !fault) {
+		snprintf(hbuf, sizeof(hbuf), "kernel: %s%s%s", vl_nl_extack(), hint ? "; " : "",
+			 hint ? hint : "");
+		hint = hbuf;
+	}
+	vl_buf_printf(err, "%s: %s%s%s \"%s\": %s", op->node, f->what,
+		      f->detail[0] ? " " : "", f->detail, f->dev, strerror(e));
+	if (hint)
+		vl_buf_printf(err, " (%s)", hint);
+}
+
+/* ---- namespaces: being in the right one lazily ---- */
+
+static int enter(struct exec *x, int ns)
+{
+	if (x->cur == ns)
+		return 0;
+	if (setns(ns < 0 ? x->home : x->ns[ns].nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	x->cur = ns;
+	return 0;
+}
+
+/* ---- operations ---- */
+
+#define FAIL(f_, e_, what_, dev_)                                               \
+	do {                                                                    \
+		(f_)->err = (e_);                                               \
+		(f_)->what = (what_);                                           \
+		(f_)->dev = (dev_);                                             \
+		return (e_);                                                    \
+	} while (0)
+
+static int op_netns(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	struct nsctx *c = &x->ns[ns];
+	if (enter(x, -1) < 0)
+		FAIL(f, -errno, "creating namespace", op->ns);
+	int r = vl_netns_create(op->ns, x->home, &c->nsfd, &c->nl);
+	if (r < 0)
+		FAIL(f, r, "creating namespace", op->ns);
+	c->created = true;
+	if (x->state_fd >= 0) {
+		/* recorded before anything is inside it: a crash from here on
+		 * leaves a namespace `down` knows about */
+		char line[128];
+		int n = snprintf(line, sizeof(line), "netns %s\n", op->ns);
+		if (write(x->state_fd, line, (size_t)n) != n)
+			FAIL(f, -errno, "recording namespace in the state file", op->ns);
+	}
+	char lo_alias[VL_ALTNAME_MAX];
+	snprintf(lo_alias, sizeof(lo_alias), "%s%s:%s", VL_ALIAS_PREFIX, x->p->lab, op->node);
+	r = vl_link_lo_mark(&c->nl, lo_alias);
+	if (r < 0)
+		FAIL(f, r, "marking loopback of", op->ns);
+	return 0;
+}
+
+static int op_sysctl(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/%s", op->u.sysctl.key);
+	int r = enter(x, ns);
+	if (r < 0)
+		FAIL(f, r, "entering namespace", op->ns);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		FAIL(f, -errno, "setting sysctl", op->u.sysctl.key);
+	size_t len = strlen(op->u.sysctl.value);
+	ssize_t n = write(fd, op->u.sysctl.value, len);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		FAIL(f, r, "setting sysctl", op->u.sysctl.key);
+	return 0;
+}
+
+static int write_hosts(struct exec *x, const char *path)
+{
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	const char *s = x->p->hosts.s ? x->p->hosts.s : "";
+	size_t len = x->p->hosts.len;
+	int r = 0;
+	if (write(fd, s, len) != (ssize_t)len)
+		r = -EIO;
+	close(fd);
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+static int op_hosts(struct exec *x, const struct vl_op *op, struct opfail *f)
+{
+	char dir[128], link[160];
+	int r;
+	if (!x->hosts_written) {
+		r = write_hosts(x, op->u.hosts.path);
+		if (r < 0)
+			FAIL(f, r, "writing hosts file", op->u.hosts.path);
+		x->hosts_written = true;
+	}
+	if (mkdir("/etc/netns", 0755) < 0 && errno != EEXIST)
+		FAIL(f, -errno, "creating", "/etc/netns");
+	snprintf(dir, sizeof(dir), "/etc/netns/%s", op->ns);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		FAIL(f, -errno, "creating", dir);
+	snprintf(link, sizeof(link), "%s/hosts", dir);
+	if (symlink(op->u.hosts.path, link) < 0)
+		FAIL(f, -errno, "linking hosts file", link);
+	return 0;
+}
+
+/* Alias mark, altname, isolation: what follows creating a device. */
+static int after_create(struct exec *x, int ns, int ifindex, const char *name,
+			const struct vl_op_dev *d, bool up, struct opfail *f)
+{
+	struct nsctx *c = &x->ns[ns];
+	int r = 0;
+	if (getenv("XNOALIAS")) { if (up) r = vl_link_set_up(&c->nl, ifindex); } else
+	r = vl_link_set_alias(&c->nl, ifindex, x->alias, up);
+	if (r < 0)
+		FAIL(f, r, "marking (ifalias)", name);
+	if (d && d->altname[0] && !x->no_altname) {
+		r = vl_link_add_altname(&c->nl, ifindex, d->altname);
+		if (r < 0) {
+			snprintf(f->detail, sizeof(f->detail), "%s on", d->altname);
+			FAIL(f, r, "adding altname", name);
+		}
+	}
+	if (d && d->isolated) {
+		r = vl_link_set_isolated(&c->nl, ifindex);
+		if (r < 0)
+			FAIL(f, r, "isolating bridge port", name);
+	}
+	return 0;
+}
+
+static int master_of(struct exec *x, int ns, const struct vl_op_dev *d, struct opfail *f,
+		     int *out)
+{
+	*out = 0;
+	if (!d->master[0])
+		return 0;
+	*out = dev_find(x, ns, d->master);
+	if (!*out)
+		FAIL(f, -ENODEV, "finding bridge", d->master);
+	return 0;
+}
+
+static int op_bridge(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	struct nsctx *c = &x->ns[ns];
+	struct vl_devspec s = {op->dev, dev_new(x, ns, op->dev), &op->d, 0, x->alias};
+	int r = vl_link_bridge(&c->nl, &s);
+	if (r < 0)
+		FAIL(f, r, "creating bridge", op->dev);
+	if (op->u.bridge.vlan_filtering) {
+		r = vl_link_bridge_opts(&c->nl, s.ifindex, 1, op->u.bridge.default_pvid);
+		if (r < 0)
+			FAIL(f, r, "turning on vlan_filtering of bridge", op->dev);
+	}
+	return after_create(x, ns, s.ifindex, op->dev, &op->d, false, f);
+}
+
+static int op_veth(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int pns = ns_find(x, op->u.veth.peer_ns);
+	if (pns < 0)
+		FAIL(f, -ENOENT, "finding namespace", op->u.veth.peer_ns);
+	struct vl_devspec s = {op->dev, 0, &op->d, 0, x->alias};
+	struct vl_devspec ps = {op->u.veth.peer_dev, 0, &op->u.veth.peer, 0, x->alias};
+	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
+		return f->err;
+	s.ifindex = dev_new(x, ns, op->dev);
+	ps.ifindex = dev_new(x, pns, op->u.veth.peer_dev);
+	int r = vl_link_veth(&x->ns[ns].nl, &s, &ps, pns == ns ? -1 : x->ns[pns].nsfd);
+	if (r < 0) {
+		snprintf(f->detail, sizeof(f->detail), "pair %s/%s <->", op->u.veth.peer_ns,
+			 op->u.veth.peer_dev);
+		FAIL(f, r, "creating veth", op->dev);
+	}
+	if (op->u.veth.peer.master[0]) {
+		int m;
+		if (master_of(x, pns, &op->u.veth.peer, f, &m) < 0)
+			return f->err;
+		r = vl_link_set_master(&x->ns[pns].nl, ps.ifindex, m);
+		if (r < 0)
+			FAIL(f, r, "enslaving", op->u.veth.peer_dev);
+	}
+	r = after_create(x, ns, s.ifindex, op->dev, &op->d, false, f);
+	if (r < 0)
+		return r;
+	return after_create(x, pns, ps.ifindex, op->u.veth.peer_dev, &op->u.veth.peer,
+			    op->u.veth.peer.up, f);
+}
+
+static int op_vlan(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int parent = dev_find(x, ns, op->u.vlan.parent);
+	if (!parent)
+		FAIL(f, -ENODEV, "finding parent device", op->u.vlan.parent);
+	struct vl_devspec s = {op->dev, 0, &op->d, 0, x->alias};
+	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
+		return f->err;
+	s.ifindex = dev_new(x, ns, op->dev);
+	int r = vl_link_vlan(&x->ns[ns].nl, &s, parent, op->u.vlan.vid);
+	if (r < 0)
+		FAIL(f, r, "creating vlan", op->dev);
+	return after_create(x, ns, s.ifindex, op->dev, &op->d, false, f);
+}
+
+static int op_tunnel(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	bool geneve = op->kind == VL_OP_GENEVE;
+	struct vl_devspec s = {op->dev, 0, &op->d, 0, x->alias};
+	int under = 0, r;
+	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
+		return f->err;
+	if (!geneve && op->u.tunnel.underlay[0]) {
+		under = dev_find(x, ns, op->u.tunnel.underlay);
+		if (!under)
+			FAIL(f, -ENODEV, "finding underlay device", op->u.tunnel.underlay);
+	}
+	s.ifindex = dev_new(x, ns, op->dev);
+	if (geneve)
+		r = vl_link_geneve(&x->ns[ns].nl, &s, op);
+	else
+		r = vl_link_vxlan(&x->ns[ns].nl, &s, op, under);
+	if (r < 0)
+		FAIL(f, r, geneve ? "creating geneve" : "creating vxlan", op->dev);
+	return after_create(x, ns, s.ifindex, op->dev, &op->d, false, f);
+}
+
+static int need_dev(struct exec *x, int ns, const char *name, struct opfail *f, int *out)
+{
+	*out = dev_find(x, ns, name);
+	if (!*out)
+		FAIL(f, -ENODEV, "finding device", name);
+	return 0;
+}
+
+static int op_brport(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx;
+	if (need_dev(x, ns, op->dev, f, &idx) < 0)
+		return f->err;
+	int r = vl_link_brport_vlan(&x->ns[ns].nl, idx, op->u.brport.self, op->u.brport.vid,
+				    op->u.brport.pvid, op->u.brport.untagged, op->u.brport.del);
+	if (r < 0) {
+		snprintf(f->detail, sizeof(f->detail), "%d on", op->u.brport.vid);
+		FAIL(f, r, op->u.brport.del ? "removing vlan" : "adding vlan", op->dev);
+	}
+	return 0;
+}
+
+static int op_fdb(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx;
+	if (need_dev(x, ns, op->dev, f, &idx) < 0)
+		return f->err;
+	int r = vl_fdb_append(&x->ns[ns].nl, idx, &op->u.fdb.dst);
+	if (r < 0) {
+		vl_prefix_format(&op->u.fdb.dst, f->detail, sizeof(f->detail), false);
+		strncat(f->detail, " on", sizeof(f->detail) - strlen(f->detail) - 1);
+		FAIL(f, r, "adding flood entry to", op->dev);
+	}
+	return 0;
+}
+
+static int op_addr(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx;
+	if (need_dev(x, ns, op->dev, f, &idx) < 0)
+		return f->err;
+	int r = vl_addr_add(&x->ns[ns].nl, idx, &op->u.addr.addr, op->u.addr.nodad);
+	if (r < 0) {
+		vl_prefix_format(&op->u.addr.addr, f->detail, sizeof(f->detail), true);
+		strncat(f->detail, " to", sizeof(f->detail) - strlen(f->detail) - 1);
+		FAIL(f, r, "adding address", op->dev);
+	}
+	return 0;
+}
+
+static int op_up(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx;
+	if (need_dev(x, ns, op->dev, f, &idx) < 0)
+		return f->err;
+	int r = vl_link_set_up(&x->ns[ns].nl, idx);
+	if (r < 0)
+		FAIL(f, r, "setting up", op->dev);
+	return 0;
+}
+
+static int op_route(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx = 0;
+	if (op->u.route.has_dev && need_dev(x, ns, op->dev, f, &idx) < 0)
+		return f->err;
+	int r = vl_route_add(&x->ns[ns].nl, &op->u.route.dst, &op->u.route.via, idx);
+	if (r < 0) {
+		char dst[64], via[64];
+		if (op->u.route.dst.len == 0)
+			snprintf(dst, sizeof(dst), "default");
+		else
+			vl_prefix_format(&op->u.route.dst, dst, sizeof(dst), true);
+		via[0] = 0;
+		if (op->u.route.via.family)
+			vl_prefix_format(&op->u.route.via, via, sizeof(via), false);
+		snprintf(f->detail, sizeof(f->detail), "%s%s%s%s", dst, via[0] ? " via " : "", via,
+			 op->u.route.has_dev ? " dev" : "");
+		FAIL(f, r, "adding route", op->u.route.has_dev ? op->dev : op->ns);
+	}
+	return 0;
+}
+
+static int op_qdisc(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx;
+	if (need_dev(x, ns, op->dev, f, &idx) < 0)
+		return f->err;
+	int r = vl_tc_shape(&x->ns[ns].nl, idx, op->d.mtu, &op->u.qdisc.shape);
+	if (r < 0)
+		FAIL(f, r, "adding shaping qdisc to", op->dev);
+	return 0;
+}
+
+static int op_mirror(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx, to;
+	if (need_dev(x, ns, op->dev, f, &idx) < 0 || need_dev(x, ns, op->u.mirror.to, f, &to) < 0)
+		return f->err;
+	int r = vl_tc_mirror(&x->ns[ns].nl, idx, to, op->u.mirror.ingress, op->u.mirror.egress);
+	if (r < 0) {
+		snprintf(f->detail, sizeof(f->detail), "to %s from", op->u.mirror.to);
+		FAIL(f, r, "mirroring", op->dev);
+	}
+	return 0;
+}
+
+static int op_nat(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int r = enter(x, ns);
+	if (r < 0)
+		FAIL(f, r, "entering namespace", op->ns);
+	r = vl_nft_masquerade(op->dev);
+	if (r < 0)
+		FAIL(f, r, "adding nftables masquerade out of", op->dev);
+	return 0;
+}
+
+static int run_op(struct exec *x, const struct vl_op *op, struct opfail *f)
+{
+	int ns = ns_find(x, op->ns);
+	if (ns < 0)
+		FAIL(f, -ENOENT, "finding namespace (not in the plan's list)", op->ns);
+	if (op->kind != VL_OP_NETNS && !x->ns[ns].created)
+		FAIL(f, -ENOENT, "using namespace (not created yet)", op->ns);
+	switch (op->kind) {
+	case VL_OP_NETNS: return op_netns(x, ns, op, f);
+	case VL_OP_SYSCTL: return op_sysctl(x, ns, op, f);
+	case VL_OP_HOSTS: return op_hosts(x, op, f);
+	case VL_OP_BRIDGE: return op_bridge(x, ns, op, f);
+	case VL_OP_VETH: return op_veth(x, ns, op, f);
+	case VL_OP_VLAN: return op_vlan(x, ns, op, f);
+	case VL_OP_VXLAN:
+	case VL_OP_GENEVE: return op_tunnel(x, ns, op, f);
+	case VL_OP_BRPORT: return op_brport(x, ns, op, f);
+	case VL_OP_FDB: return op_fdb(x, ns, op, f);
+	case VL_OP_ADDR: return op_addr(x, ns, op, f);
+	case VL_OP_UP: return op_up(x, ns, op, f);
+	case VL_OP_ROUTE: return op_route(x, ns, op, f);
+	case VL_OP_QDISC: return op_qdisc(x, ns, op, f);
+	case VL_OP_MIRROR: return op_mirror(x, ns, op, f);
+	case VL_OP_NAT: return op_nat(x, ns, op, f);
+	default: FAIL(f, -EINVAL, "running unknown operation", op->dev);
+	}
+}
+
+/* ---- the run ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Two descriptors per namespace (its fd and its socket) stay open. */
+static void raise_nofile(size_t nns)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)(nns * 2 + 256);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want) {
+		rl.rlim_max = want; /* root may raise the hard limit up to nr_open */
+	}
+	rl.rlim_cur = want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void close_all(struct exec *x)
+{
+	enter(x, -1);
+	for (size_t i = 0; i < x->nns; i++) {
+		vl_nl_close(&x->ns[i].nl);
+		if (x->ns[i].nsfd >= 0)
+			close(x->ns[i].nsfd);
+		x->ns[i].nsfd = -1;
+	}
+}
+
+static void exec_free(struct exec *x)
+{
+	free(x->ns);
+	free(x->nsmap);
+	free(x->devs);
+	if (x->home >= 0)
+		close(x->home);
+}
+
+static void rollback(struct exec *x)
+{
+	close_all(x);
+	char **names = xcalloc(x->nns + 1, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < x->nns; i++)
+		if (x->ns[i].created)
+			names[n++] = (char *)x->ns[i].name;
+	vl_teardown_netns(names, n, 5.0);
+	free(names);
+}
+
+int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *stop,
+		 struct vl_buf *err, struct vl_exec_stats *st)
+{
+	struct exec x = {.p = p, .cur = -1, .state_fd = state_fd};
+	double t0 = now_s();
+	long fault_at = 0;
+	const char *fe = getenv("VLAB_FAULT_AT");
+	if (fe)
+		fault_at = strtol(fe, NULL, 10);
+
+	snprintf(x.alias, sizeof(x.alias), "%s%s", VL_ALIAS_PREFIX, p->lab);
+	x.home = vl_netns_self();
+	if (x.home < 0) {
+		vl_buf_printf(err, "vlab: opening our own network namespace: %s", strerror(-x.home));
+		return -1;
+	}
+	int r = vl_netns_prepare();
+	if (r < 0) {
+		vl_buf_printf(err, "vlab: preparing %s: %s (is /run writable and are we root?)",
+			      VL_NETNS_DIR, strerror(-r));
+		close(x.home);
+		return -1;
+	}
+	raise_nofile(p->netns.n);
+	x.nns = p->netns.n;
+	x.ns = xcalloc(x.nns ? x.nns : 1, sizeof(*x.ns));
+	for (size_t i = 0; i < x.nns; i++) {
+		x.ns[i].name = p->netns.v[i];
+		x.ns[i].nsfd = -1;
+		x.ns[i].nl.fd = -1;
+		x.ns[i].next_ifindex = FIRST_IFINDEX;
+	}
+	nsmap_build(&x);
+	uint32_t have = 0;
+	if (vl_plan_features(p) & (1u << VL_FEAT_ALTNAME)) {
+		/* altnames are a convenience: go on without them on old kernels */
+		vl_probe_features(1u << VL_FEAT_ALTNAME, &have);
+		x.no_altname = !(have & (1u << VL_FEAT_ALTNAME));
+	}
+
+	int ret = 0;
+	/* VLAB_PROFILE=1: time spent per operation kind, on stderr */
+	bool prof = getenv("VLAB_PROFILE") != NULL;
+	double kind_t[VL_OP__COUNT] = {0};
+	size_t kind_n[VL_OP__COUNT] = {0};
+	for (size_t i = 0; i < p->nops; i++) {
+		const struct vl_op *op = &p->ops[i];
+		struct opfail f = {0};
+		double t1 = prof ? now_s() : 0;
+		if (stop && *stop) {
+			ret = 1;
+			break;
+		}
+		if (fault_at > 0 && (size_t)fault_at == i + 1) {
+			f.err = -EIO;
+			f.what = vl_op_kind_name(op->kind);
+			f.dev = op->dev[0] ? op->dev : op->ns;
+			snprintf(f.detail, sizeof(f.detail), "(op %zu)", i + 1);
+			format_fail(op, &f, true, err);
+			ret = -1;
+			break;
+		}
+		if (run_op(&x, op, &f) < 0) {
+			format_fail(op, &f, false, err);
+			ret = -1;
+			break;
+		}
+		if (prof) {
+			kind_t[op->kind] += now_s() - t1;
+			kind_n[op->kind]++;
+		}
+	}
+	for (int k = 0; prof && k < VL_OP__COUNT; k++)
+		if (kind_n[k])
+			fprintf(stderr, "profile: %-8s %6zu ops %8.3f s\n", vl_op_kind_name(k),
+				kind_n[k], kind_t[k]);
+	if (ret == 0 && stop && *stop)
+		ret = 1;
+	if (ret != 0)
+		rollback(&x);
+	else
+		close_all(&x);
+	if (st) {
+		st->seconds = now_s() - t0;
+		st->ops = p->nops;
+		st->netns = x.nns;
+	}
+	exec_free(&x);
+	return ret;
+}
+
+/* ---- teardown ---- */
+
+/* /etc/netns/<ns>/hosts is ours only when it links into /run/vlab. */
+static void remove_etc_netns(const char *name)
+{
+	char dir[128], link[160], target[300];
+	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
+	snprintf(link, sizeof(link), "%s/hosts", dir);
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = 0;
+		if (!strncmp(target, VL_RUN_DIR "/", strlen(VL_RUN_DIR) + 1))
+			unlink(link);
+	}
+	rmdir(dir); /* only when empty: anything else there is not ours */
+}
+
+int vl_teardown_netns(char *const *names, size_t n, double wait_s)
+{
+	int existed = 0;
+	/* Drop every namespace first: the kernel frees them in batches. */
+	for (size_t i = 0; i < n; i++) {
+		if (vl_netns_delete(names[i]) > 0)
+			existed++;
+		remove_etc_netns(names[i]);
+	}
+	/* Then confirm once, bounded: no entry and no mount left. */
+	double until = now_s() + wait_s;
+	for (;;) {
+		bool left = false;
+		for (size_t i = 0; i < n && !left; i++)
+			left = vl_netns_exists(names[i]);
+		if (!left) {
+			FILE *f = fopen("/proc/self/mountinfo", "r");
+			char line[1024];
+			while (f && !left && fgets(line, sizeof(line), f)) {
+				char *m = strstr(line, " " VL_NETNS_DIR "/");
+				if (!m)
+					continue;
+				m += strlen(VL_NETNS_DIR) + 2;
+				for (size_t i = 0; i < n && !left; i++) {
+					size_t l = strlen(names[i]);
+					left = !strncmp(m, names[i], l) && m[l] == ' ';
+				}
+			}
+			if (f)
+				fclose(f);
+		}
+		if (!left || now_s() > until)
+			break;
+		for (size_t i = 0; i < n; i++)
+			vl_netns_delete(names[i]);
+		usleep(10000);
+	}
+	return existed;
+}

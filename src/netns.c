@@ -1,0 +1,246 @@
+/* Named network namespaces, the iproute2 way, so `ip netns` sees ours:
+ * /run/netns is a shared mount point; /run/netns/NAME is an empty file with
+ * the namespace bind-mounted on it. We create one by unshare(CLONE_NEWNET)
+ * in this (single) thread, mount it, open the netlink socket we will use
+ * for it while still inside, and setns() back. No process lives in a lab
+ * namespace; the mount keeps it alive. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <dirent.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "vlab/exec.h"
+#include "vlab/naming.h"
+
+static void ns_path(char *out, size_t n, const char *name)
+{
+	snprintf(out, n, "%s/%s", VL_NETNS_DIR, name);
+}
+
+/* True when dir is empty and not a mount point (same device as its parent). */
+static bool empty_plain_dir(const char *dir)
+{
+	struct stat a, b;
+	if (stat(dir, &a) < 0 || stat(VL_NETNS_DIR "/..", &b) < 0 || a.st_dev != b.st_dev)
+		return false;
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *e;
+	bool empty = true;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+int vl_netns_prepare(void)
+{
+	if (mkdir(VL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	/* /run should be a tmpfs; where it is a disk file system, creating
+	 * and removing a thousand namespace files costs more than the
+	 * namespaces (ext4 inode allocation). An empty /run/netns that is no
+	 * mount point yet gets a tmpfs of its own: nothing is hidden, and
+	 * iproute2 sees the shared mount point it expects. */
+	struct statfs sf;
+	if (statfs(VL_NETNS_DIR, &sf) == 0 && sf.f_type != TMPFS_MAGIC &&
+	    empty_plain_dir(VL_NETNS_DIR))
+		mount("vlab-netns", VL_NETNS_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		      "mode=0755");
+	/* Same dance as iproute2: make it shared, binding it onto itself
+	 * first if it is not a mount point yet. */
+	if (mount("", VL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (mount(VL_NETNS_DIR, VL_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+		return -errno;
+	if (mount("", VL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+int vl_netns_self(void)
+{
+	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl)
+{
+	char path[128];
+	int r;
+
+	ns_path(path, sizeof(path), name);
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = -errno;
+		unlink(path);
+		return r;
+	}
+	r = 0;
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		r = -errno;
+	if (!r) {
+		*nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (*nsfd < 0)
+			r = -errno;
+	}
+	if (!r && nl) {
+		r = vl_nl_open(nl, NETLINK_ROUTE);
+		if (r < 0) {
+			close(*nsfd);
+			*nsfd = -1;
+		}
+	}
+	if (setns(home, CLONE_NEWNET) < 0) {
+		/* cannot happen short of a kernel bug; do not keep working in
+		 * the wrong namespace */
+		perror("vlab: setns back to our namespace");
+		_exit(70);
+	}
+	if (r < 0) {
+		umount2(path, MNT_DETACH);
+		unlink(path);
+	}
+	return r;
+}
+
+int vl_netns_delete(const char *name)
+{
+	char path[128];
+	ns_path(path, sizeof(path), name);
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* EINVAL: not mounted (a crash between create and mount) */
+	umount2(path, MNT_DETACH);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 1;
+}
+
+int vl_netns_open(const char *name)
+{
+	char path[128];
+	ns_path(path, sizeof(path), name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+bool vl_netns_exists(const char *name)
+{
+	char path[128];
+	ns_path(path, sizeof(path), name);
+	return access(path, F_OK) == 0;
+}
+
+bool vl_netns_mounted(const char *name)
+{
+	char want[160], line[1024];
+	snprintf(want, sizeof(want), " %s/%s ", VL_NETNS_DIR, name);
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return false;
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) != NULL;
+	fclose(f);
+	return found;
+}
+
+int vl_netns_call(int nsfd, int home, int (*fn)(void *), void *arg)
+{
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	int r = fn(arg);
+	if (setns(home, CLONE_NEWNET) < 0) {
+		perror("vlab: setns back to our namespace");
+		_exit(70);
+	}
+	return r;
+}
+
+struct alias_req {
+	char *out;
+	size_t n;
+};
+
+static int alias_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct alias_req *q = data;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(a) == IFLA_IFALIAS)
+			snprintf(q->out, q->n, "%.*s", (int)mnl_attr_get_payload_len(a),
+				 (const char *)mnl_attr_get_payload(a));
+	}
+	return 0;
+}
+
+static int lo_alias_inside(void *arg)
+{
+	struct vl_nl nl;
+	int r = vl_nl_open(&nl, NETLINK_ROUTE);
+	if (r < 0)
+		return r;
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++nl.seq;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 1;
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	if (sendto(nl.fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		vl_nl_close(&nl);
+		return r;
+	}
+	char rx[8192];
+	ssize_t n = recv(nl.fd, rx, sizeof(rx), 0);
+	r = n < 0 ? -errno : 0;
+	if (n > 0) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)rx;
+		int len = (int)n;
+		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
+			if (h->nlmsg_type == RTM_NEWLINK)
+				alias_cb(h, arg);
+	}
+	vl_nl_close(&nl);
+	return r;
+}
+
+int vl_netns_lo_alias(const char *name, char *out, size_t n)
+{
+	out[0] = 0;
+	int fd = vl_netns_open(name);
+	if (fd < 0)
+		return fd;
+	int home = vl_netns_self();
+	if (home < 0) {
+		close(fd);
+		return home;
+	}
+	struct alias_req q = {out, n};
+	int r = vl_netns_call(fd, home, lo_alias_inside, &q);
+	close(fd);
+	close(home);
+	return r;
+}

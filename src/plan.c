@@ -1,0 +1,644 @@
+/* Validated model -> plan. The plan is pure data: an ordered list of kernel
+ * operations (see /work/spec/plan.md and include/vlab/plan.h). Each phase
+ * below is one pass over the model, so the plan comes out in the order the
+ * executor needs (namespaces, then devices, then addresses, ...) and the
+ * whole build is linear in the size of the topology.
+ *
+ * The model is complete after vl_validate(): every index is resolved, every
+ * NIC has a MAC and an MTU. Nothing here re-checks it. */
+#include "vlab/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Per-build context: namespace names computed once per node and switch. */
+struct planner {
+	const struct vl_topology *t;
+	struct vl_plan *p;
+	char (*node_ns)[VL_NSNAME_MAX];
+	char (*sw_ns)[VL_NSNAME_MAX];
+	const char **sw_owner; /* node whose namespace holds the switch */
+	int *sw_tunnels;       /* tunnel ports per switch (split horizon) */
+};
+
+static const char *const op_names[VL_OP__COUNT] = {
+	[VL_OP_NETNS] = "netns",   [VL_OP_SYSCTL] = "sysctl",
+	[VL_OP_HOSTS] = "hosts",   [VL_OP_BRIDGE] = "bridge",
+	[VL_OP_VETH] = "veth",     [VL_OP_VLAN] = "vlan",
+	[VL_OP_VXLAN] = "vxlan",   [VL_OP_GENEVE] = "geneve",
+	[VL_OP_BRPORT] = "brport", [VL_OP_FDB] = "fdb",
+	[VL_OP_ADDR] = "addr",     [VL_OP_UP] = "up",
+	[VL_OP_ROUTE] = "route",   [VL_OP_QDISC] = "qdisc",
+	[VL_OP_MIRROR] = "mirror", [VL_OP_NAT] = "nat",
+};
+
+const char *vl_op_kind_name(enum vl_op_kind k)
+{
+	if ((unsigned)k >= VL_OP__COUNT)
+		return "?";
+	return op_names[k];
+}
+
+/* Bounded copy that always terminates (names were length-checked by
+ * validation; truncation here would only hide a validation bug). */
+static void cpy(char *dst, size_t n, const char *src)
+{
+	size_t l = src ? strlen(src) : 0;
+	if (l >= n)
+		l = n - 1;
+	memcpy(dst, src ? src : "", l);
+	dst[l] = '\0';
+}
+#define CPY(dst, src) cpy((dst), sizeof(dst), (src))
+
+static struct vl_op *emit(struct planner *pl, enum vl_op_kind kind,
+			  const char *node, const char *ns, const char *dev)
+{
+	struct vl_plan *p = pl->p;
+	struct vl_op *op = VL_PUSH(p->ops, p->nops, p->cap);
+	op->kind = kind;
+	CPY(op->node, node);
+	CPY(op->ns, ns);
+	CPY(op->dev, dev);
+	return op;
+}
+
+static int lab_mtu(const struct vl_topology *t)
+{
+	return t->lab.mtu ? t->lab.mtu : 1500;
+}
+
+static int switch_mtu(const struct vl_topology *t, const struct vl_switch *s)
+{
+	return s->mtu ? s->mtu : lab_mtu(t);
+}
+
+static int nic_mtu(const struct vl_topology *t, const struct vl_nic *nic)
+{
+	if (nic->mtu)
+		return nic->mtu;
+	if (nic->sw_idx >= 0)
+		return switch_mtu(t, &t->switches[nic->sw_idx]);
+	return lab_mtu(t);
+}
+
+/* Attributes of a node's own end of a cable. */
+static void nic_dev(const struct vl_topology *t, const struct vl_nic *nic,
+		    struct vl_op_dev *d)
+{
+	memcpy(d->mac, nic->mac, 6);
+	d->has_mac = nic->mac_set;
+	d->mtu = nic_mtu(t, nic);
+	d->up = true;
+}
+
+/* ---- phase: namespaces ------------------------------------------------ */
+
+static void plan_netns(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		emit(pl, VL_OP_NETNS, t->nodes[i].name, pl->node_ns[i], "");
+		vl_strv_push(&pl->p->netns, pl->node_ns[i]);
+	}
+	for (size_t i = 0; i < t->nswitches; i++) {
+		if (t->switches[i].host_idx >= 0)
+			continue;
+		emit(pl, VL_OP_NETNS, t->switches[i].name, pl->sw_ns[i], "");
+		vl_strv_push(&pl->p->netns, pl->sw_ns[i]);
+	}
+}
+
+static void sysctl(struct planner *pl, const char *node, const char *ns,
+		   const char *key, const char *value)
+{
+	struct vl_op *op = emit(pl, VL_OP_SYSCTL, node, ns, "");
+	CPY(op->u.sysctl.key, key);
+	CPY(op->u.sysctl.value, value);
+}
+
+/* IPv6 and DAD settings go on "all" and "default" before any device
+ * exists, so every device created later inherits them. */
+static void ns_sysctls(struct planner *pl, const char *node, const char *ns,
+		       bool forward)
+{
+	const struct vl_lab *lab = &pl->t->lab;
+	if (!lab->ipv6) {
+		sysctl(pl, node, ns, "ipv6/conf/all/disable_ipv6", "1");
+		sysctl(pl, node, ns, "ipv6/conf/default/disable_ipv6", "1");
+	} else if (!lab->dad) {
+		sysctl(pl, node, ns, "ipv6/conf/all/accept_dad", "0");
+		sysctl(pl, node, ns, "ipv6/conf/default/accept_dad", "0");
+	}
+	if (forward) {
+		sysctl(pl, node, ns, "ipv4/ip_forward", "1");
+		if (lab->ipv6)
+			sysctl(pl, node, ns, "ipv6/conf/all/forwarding", "1");
+	}
+}
+
+static void plan_sysctls(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++)
+		ns_sysctls(pl, t->nodes[i].name, pl->node_ns[i], t->nodes[i].forward);
+	for (size_t i = 0; i < t->nswitches; i++)
+		if (t->switches[i].host_idx < 0)
+			ns_sysctls(pl, t->switches[i].name, pl->sw_ns[i], false);
+}
+
+/* ---- phase: devices --------------------------------------------------- */
+
+static void plan_bridges(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nswitches; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		struct vl_op *op = emit(pl, VL_OP_BRIDGE, pl->sw_owner[i], pl->sw_ns[i],
+					s->name);
+		op->d.mtu = switch_mtu(t, s);
+		op->d.up = true;
+		op->u.bridge.vlan_filtering = s->vlan_filtering > 0;
+		/* Filtering bridges start with no VLAN on any port: BRPORT ops
+		 * say exactly which ones each port carries. */
+		op->u.bridge.default_pvid = s->vlan_filtering > 0 ? 0 :
+					    (s->pvid ? s->pvid : 1);
+	}
+}
+
+/* A node NIC plugged into a switch: the bridge side is named after the
+ * node and NIC, the node side keeps the NIC's name. */
+static void plan_port_veth(struct planner *pl, size_t ni, const struct vl_nic *nic)
+{
+	const struct vl_topology *t = pl->t;
+	const struct vl_node *n = &t->nodes[ni];
+	int si = nic->sw_idx;
+	char port[VL_DEVNAME_MAX];
+
+	vl_port_name(port, n->name, nic->name);
+	struct vl_op *op = emit(pl, VL_OP_VETH, pl->sw_owner[si], pl->sw_ns[si], port);
+	op->d.mtu = nic_mtu(t, nic);
+	op->d.up = true;
+	CPY(op->d.master, t->switches[si].name);
+	vl_port_altname(op->d.altname, n->name, nic->name);
+	/* An altname equal to the name itself is refused by the kernel. */
+	if (!strcmp(op->d.altname, port))
+		op->d.altname[0] = '\0';
+	CPY(op->u.veth.peer_ns, pl->node_ns[ni]);
+	CPY(op->u.veth.peer_dev, nic->name);
+	nic_dev(t, nic, &op->u.veth.peer);
+}
+
+static void plan_link_veth(struct planner *pl, const struct vl_link *l)
+{
+	const struct vl_topology *t = pl->t;
+	const struct vl_node *a = &t->nodes[l->node_idx[0]];
+	const struct vl_node *b = &t->nodes[l->node_idx[1]];
+	const struct vl_nic *na = &a->nics[l->nic_idx[0]];
+	const struct vl_nic *nb = &b->nics[l->nic_idx[1]];
+
+	struct vl_op *op = emit(pl, VL_OP_VETH, a->name, pl->node_ns[l->node_idx[0]],
+				na->name);
+	nic_dev(t, na, &op->d);
+	CPY(op->u.veth.peer_ns, pl->node_ns[l->node_idx[1]]);
+	CPY(op->u.veth.peer_dev, nb->name);
+	nic_dev(t, nb, &op->u.veth.peer);
+}
+
+static void plan_veths(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++)
+			if (n->nics[j].sw_idx >= 0)
+				plan_port_veth(pl, i, &n->nics[j]);
+	}
+	for (size_t i = 0; i < t->nlinks; i++)
+		plan_link_veth(pl, &t->links[i]);
+}
+
+static void plan_vlans(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nsubs; j++) {
+			const struct vl_subif *s = &n->subs[j];
+			struct vl_op *op = emit(pl, VL_OP_VLAN, n->name, pl->node_ns[i],
+						s->name);
+			CPY(op->u.vlan.parent, s->parent);
+			op->u.vlan.vid = s->vid;
+			op->d.mtu = s->mtu;
+			op->d.up = true;
+		}
+	}
+}
+
+static int overlay_port(const struct vl_overlay *o)
+{
+	if (o->port)
+		return o->port;
+	return o->type == VL_OVERLAY_GENEVE ? 6081 : 4789;
+}
+
+static struct vl_op *tunnel_op(struct planner *pl, const struct vl_overlay *o,
+			       size_t k, const char *dev)
+{
+	int si = o->sw_idx[k];
+	enum vl_op_kind kind = o->type == VL_OVERLAY_GENEVE ? VL_OP_GENEVE : VL_OP_VXLAN;
+	struct vl_op *op = emit(pl, kind, pl->sw_owner[si], pl->sw_ns[si], dev);
+	CPY(op->d.master, pl->t->switches[si].name);
+	op->d.mtu = o->mtu;
+	op->d.up = true;
+	op->u.tunnel.vni = o->vni;
+	op->u.tunnel.port = overlay_port(o);
+	op->u.tunnel.ttl = o->ttl;
+	op->u.tunnel.learning = o->learning;
+	return op;
+}
+
+/* VXLAN: one device per switch; unicast peers come from FDB ops, multicast
+ * uses the group on the underlay NIC. */
+static void plan_vxlan(struct planner *pl, const struct vl_overlay *o)
+{
+	char dev[VL_DEVNAME_MAX];
+	vl_vtep_name(dev, false, o->vni, 0);
+	for (size_t k = 0; k < o->nswitches; k++) {
+		struct vl_op *op = tunnel_op(pl, o, k, dev);
+		op->u.tunnel.local = o->local[k];
+		if (o->group.family) {
+			const struct vl_node *h = &pl->t->nodes[o->host_idx[k]];
+			op->u.tunnel.remote = o->group;
+			op->u.tunnel.multicast = true;
+			CPY(op->u.tunnel.underlay, h->nics[o->underlay_nic[k]].name);
+		}
+	}
+}
+
+/* Geneve has no FDB: one device per remote VTEP. When a bridge holds
+ * several tunnel ports they are isolated from each other (split horizon),
+ * or a frame flooded in from one remote would be sent on to the others. */
+static void plan_geneve(struct planner *pl, const struct vl_overlay *o)
+{
+	int nremote = (int)o->nswitches - 1;
+	for (size_t k = 0; k < o->nswitches; k++) {
+		int idx = 0;
+		for (size_t r = 0; r < o->nswitches; r++) {
+			if (r == k)
+				continue;
+			char dev[VL_DEVNAME_MAX];
+			vl_vtep_name(dev, true, o->vni, nremote > 1 ? ++idx : 0);
+			struct vl_op *op = tunnel_op(pl, o, k, dev);
+			op->u.tunnel.remote = o->local[r];
+			op->d.isolated = pl->sw_tunnels[o->sw_idx[k]] > 1;
+		}
+	}
+}
+
+static void plan_tunnels(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->noverlays; i++) {
+		if (t->overlays[i].type == VL_OVERLAY_GENEVE)
+			plan_geneve(pl, &t->overlays[i]);
+		else
+			plan_vxlan(pl, &t->overlays[i]);
+	}
+}
+
+/* Head-end replication: every VXLAN VTEP floods to every other one. */
+static void plan_fdb(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->noverlays; i++) {
+		const struct vl_overlay *o = &t->overlays[i];
+		if (o->type != VL_OVERLAY_VXLAN || o->group.family)
+			continue;
+		char dev[VL_DEVNAME_MAX];
+		vl_vtep_name(dev, false, o->vni, 0);
+		for (size_t k = 0; k < o->nswitches; k++) {
+			int si = o->sw_idx[k];
+			for (size_t r = 0; r < o->nswitches; r++) {
+				if (r == k)
+					continue;
+				struct vl_op *op = emit(pl, VL_OP_FDB, pl->sw_owner[si],
+							pl->sw_ns[si], dev);
+				op->u.fdb.dst = o->local[r];
+			}
+		}
+	}
+}
+
+/* ---- phase: VLAN membership ------------------------------------------- */
+
+static void brport(struct planner *pl, int si, const char *dev, int vid,
+		   bool untagged_pvid)
+{
+	struct vl_op *op = emit(pl, VL_OP_BRPORT, pl->sw_owner[si], pl->sw_ns[si], dev);
+	op->u.brport.vid = vid;
+	op->u.brport.pvid = untagged_pvid;
+	op->u.brport.untagged = untagged_pvid;
+}
+
+static int switch_pvid(const struct vl_switch *s)
+{
+	return s->pvid ? s->pvid : 1;
+}
+
+static void nic_brports(struct planner *pl, const struct vl_node *n,
+			const struct vl_nic *nic)
+{
+	int si = nic->sw_idx;
+	char port[VL_DEVNAME_MAX];
+	vl_port_name(port, n->name, nic->name);
+	if (nic->access_vlan) {
+		brport(pl, si, port, nic->access_vlan, true);
+	} else if (nic->ntrunk) {
+		for (size_t k = 0; k < nic->ntrunk; k++)
+			brport(pl, si, port, nic->trunk[k], false);
+		if (nic->native_vlan)
+			brport(pl, si, port, nic->native_vlan, true);
+	} else {
+		brport(pl, si, port, switch_pvid(&pl->t->switches[si]), true);
+	}
+}
+
+static void overlay_brports(struct planner *pl, const struct vl_overlay *o)
+{
+	const struct vl_topology *t = pl->t;
+	int nremote = (int)o->nswitches - 1;
+	for (size_t k = 0; k < o->nswitches; k++) {
+		int si = o->sw_idx[k];
+		const struct vl_switch *s = &t->switches[si];
+		if (s->vlan_filtering <= 0)
+			continue;
+		int vid = o->vlan ? o->vlan : switch_pvid(s);
+		char dev[VL_DEVNAME_MAX];
+		if (o->type == VL_OVERLAY_VXLAN) {
+			vl_vtep_name(dev, false, o->vni, 0);
+			brport(pl, si, dev, vid, true);
+			continue;
+		}
+		for (int r = 1; r <= nremote; r++) {
+			vl_vtep_name(dev, true, o->vni, nremote > 1 ? r : 0);
+			brport(pl, si, dev, vid, true);
+		}
+	}
+}
+
+static void plan_brports(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			const struct vl_nic *nic = &n->nics[j];
+			if (nic->sw_idx >= 0 && t->switches[nic->sw_idx].vlan_filtering > 0)
+				nic_brports(pl, n, nic);
+		}
+	}
+	for (size_t i = 0; i < t->noverlays; i++)
+		overlay_brports(pl, &t->overlays[i]);
+}
+
+/* ---- phase: addresses and routes -------------------------------------- */
+
+static void addrs(struct planner *pl, size_t ni, const char *dev,
+		  const struct vl_addr *a, size_t na)
+{
+	const struct vl_node *n = &pl->t->nodes[ni];
+	for (size_t k = 0; k < na; k++) {
+		struct vl_op *op = emit(pl, VL_OP_ADDR, n->name, pl->node_ns[ni], dev);
+		op->u.addr.addr = a[k].p;
+		op->u.addr.nodad = a[k].p.family == AF_INET6 && !pl->t->lab.dad;
+	}
+}
+
+static void plan_addrs(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++)
+			addrs(pl, i, n->nics[j].name, n->nics[j].addrs, n->nics[j].naddrs);
+		for (size_t j = 0; j < n->nsubs; j++)
+			addrs(pl, i, n->subs[j].name, n->subs[j].addrs, n->subs[j].naddrs);
+	}
+}
+
+static void plan_routes(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nroutes; j++) {
+			const struct vl_route *r = &n->routes[j];
+			struct vl_op *op = emit(pl, VL_OP_ROUTE, n->name, pl->node_ns[i],
+						r->dev ? r->dev : "");
+			op->u.route.dst = r->dst;
+			op->u.route.via = r->via;
+			op->u.route.has_dev = r->dev != NULL;
+		}
+	}
+}
+
+/* ---- phase: shaping, mirrors, NAT, hosts ------------------------------ */
+
+static void qdisc(struct planner *pl, const char *node, const char *ns,
+		  const char *dev, const struct vl_shape *s)
+{
+	struct vl_op *op = emit(pl, VL_OP_QDISC, node, ns, dev);
+	op->u.qdisc.shape = *s;
+}
+
+/* `out` shapes the node side's egress; `in` (traffic towards the node) is
+ * the egress of the bridge-side port, or of the far end of a link. */
+static void plan_qdiscs(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			const struct vl_nic *nic = &n->nics[j];
+			if (nic->sw_idx < 0)
+				continue;
+			if (nic->out.set)
+				qdisc(pl, n->name, pl->node_ns[i], nic->name, &nic->out);
+			if (nic->in.set) {
+				char port[VL_DEVNAME_MAX];
+				int si = nic->sw_idx;
+				vl_port_name(port, n->name, nic->name);
+				qdisc(pl, pl->sw_owner[si], pl->sw_ns[si], port, &nic->in);
+			}
+		}
+	}
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct vl_link *l = &t->links[i];
+		for (int e = 0; e < 2; e++) {
+			const struct vl_node *n = &t->nodes[l->node_idx[e]];
+			const struct vl_nic *nic = &n->nics[l->nic_idx[e]];
+			const struct vl_node *fn = &t->nodes[l->node_idx[!e]];
+			const struct vl_nic *far = &fn->nics[l->nic_idx[!e]];
+			/* validation allows only one of the two per direction */
+			const struct vl_shape *s = nic->out.set ? &nic->out :
+						   far->in.set ? &far->in : NULL;
+			if (s)
+				qdisc(pl, n->name, pl->node_ns[l->node_idx[e]], nic->name, s);
+		}
+	}
+}
+
+static void plan_mirrors(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nmirrors; i++) {
+		const struct vl_mirror *m = &t->mirrors[i];
+		const struct vl_node *sn = &t->nodes[m->src_node_idx];
+		const struct vl_node *dn = &t->nodes[m->dst_node_idx];
+		const struct vl_nic *snic = &sn->nics[m->src_nic_idx];
+		const struct vl_nic *dnic = &dn->nics[m->dst_nic_idx];
+		int si = snic->sw_idx;
+		char port[VL_DEVNAME_MAX];
+
+		vl_port_name(port, sn->name, snic->name);
+		struct vl_op *op = emit(pl, VL_OP_MIRROR, pl->sw_owner[si], pl->sw_ns[si],
+					port);
+		vl_port_name(op->u.mirror.to, dn->name, dnic->name);
+		op->u.mirror.ingress = m->ingress;
+		op->u.mirror.egress = m->egress;
+	}
+}
+
+static void plan_nat(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		if (n->kind == VL_NODE_ROUTER && n->nat)
+			emit(pl, VL_OP_NAT, n->name, pl->node_ns[i], n->nat);
+	}
+}
+
+static void hosts_line(struct vl_buf *b, const char *node, const char *ifname,
+		       const struct vl_addr *a, size_t na)
+{
+	if (!na)
+		return;
+	char addr[64];
+	vl_prefix_format(&a[0].p, addr, sizeof(addr), false);
+	vl_buf_printf(b, "%s\t%s %s-%s\n", addr, node, node, ifname);
+}
+
+/* The shared hosts file replaces /etc/hosts inside every node (ip netns
+ * exec bind-mounts it), so it must keep localhost working too. */
+static void plan_hosts(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	struct vl_buf *b = &pl->p->hosts;
+	char path[256];
+
+	vl_buf_printf(b, "# vlab lab %s: generated, removed by vlab down\n"
+			 "127.0.0.1\tlocalhost\n"
+			 "::1\tlocalhost ip6-localhost ip6-loopback\n", t->lab.name);
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++)
+			hosts_line(b, n->name, n->nics[j].name, n->nics[j].addrs,
+				   n->nics[j].naddrs);
+		for (size_t j = 0; j < n->nsubs; j++)
+			hosts_line(b, n->name, n->subs[j].name, n->subs[j].addrs,
+				   n->subs[j].naddrs);
+	}
+	snprintf(path, sizeof(path), VL_RUN_DIR "/%s/hosts", t->lab.name);
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_op *op = emit(pl, VL_OP_HOSTS, t->nodes[i].name,
+					pl->node_ns[i], "");
+		CPY(op->u.hosts.path, path);
+	}
+}
+
+/* ---- driver ----------------------------------------------------------- */
+
+static void planner_init(struct planner *pl, const struct vl_topology *t,
+			 struct vl_plan *p)
+{
+	pl->t = t;
+	pl->p = p;
+	pl->node_ns = xcalloc(t->nnodes, sizeof(*pl->node_ns));
+	pl->sw_ns = xcalloc(t->nswitches, sizeof(*pl->sw_ns));
+	pl->sw_owner = xcalloc(t->nswitches, sizeof(*pl->sw_owner));
+	pl->sw_tunnels = xcalloc(t->nswitches, sizeof(*pl->sw_tunnels));
+
+	for (size_t i = 0; i < t->nnodes; i++)
+		vl_netns_name(pl->node_ns[i], t->lab.name, t->nodes[i].name);
+	for (size_t i = 0; i < t->nswitches; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		if (s->host_idx >= 0) {
+			memcpy(pl->sw_ns[i], pl->node_ns[s->host_idx], VL_NSNAME_MAX);
+			pl->sw_owner[i] = t->nodes[s->host_idx].name;
+		} else {
+			vl_netns_name(pl->sw_ns[i], t->lab.name, s->name);
+			pl->sw_owner[i] = s->name;
+		}
+	}
+	for (size_t i = 0; i < t->noverlays; i++) {
+		const struct vl_overlay *o = &t->overlays[i];
+		int per = o->type == VL_OVERLAY_GENEVE ? (int)o->nswitches - 1 : 1;
+		for (size_t k = 0; k < o->nswitches; k++)
+			pl->sw_tunnels[o->sw_idx[k]] += per;
+	}
+}
+
+static void planner_free(struct planner *pl)
+{
+	free(pl->node_ns);
+	free(pl->sw_ns);
+	free(pl->sw_owner);
+	free(pl->sw_tunnels);
+}
+
+int vl_plan_build(const struct vl_topology *t, struct vl_plan *p, struct vl_diags *d)
+{
+	struct planner pl;
+
+	memset(p, 0, sizeof(*p));
+	if (!t->lab.name || !*t->lab.name) {
+		struct vl_loc loc = {t->file, 0, NULL};
+		vl_err(d, &loc, NULL, "no lab name: cannot plan an unvalidated topology");
+		return -1;
+	}
+	CPY(p->lab, t->lab.name);
+	planner_init(&pl, t, p);
+
+	/* The order of these calls is the order plan.md guarantees. */
+	plan_netns(&pl);
+	plan_sysctls(&pl);
+	plan_bridges(&pl);
+	plan_veths(&pl);
+	plan_vlans(&pl);
+	plan_tunnels(&pl);
+	plan_fdb(&pl);
+	plan_brports(&pl);
+	plan_addrs(&pl);
+	/* No UP ops: every device is created up (DAD is off or addresses
+	 * are nodad, so nothing needs addresses before the link is up). */
+	plan_routes(&pl);
+	plan_qdiscs(&pl);
+	plan_mirrors(&pl);
+	plan_nat(&pl);
+	plan_hosts(&pl);
+
+	planner_free(&pl);
+	return 0;
+}
+
+void vl_plan_free(struct vl_plan *p)
+{
+	free(p->ops);
+	vl_strv_free(&p->netns);
+	vl_buf_free(&p->hosts);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,1252 @@
+/* Model -> validated model. Every problem is reported (never just the
+ * first), each at the line it was written; what validation derives (indexes,
+ * MTUs, MACs, auto addresses, merged shapers, default routes, VLAN
+ * filtering, overlay endpoints) is documented above struct vl_topology.
+ * Name lookups go through hash maps so 1000-node labs stay linear. */
+#include "vlab/validate.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "vlab/naming.h"
+#include "vlab/parse.h"
+#include "vlab/strmap.h"
+#include "vlab/util.h"
+
+#define OTHER_NAME_MAX 64
+
+/* One address in the lab, for duplicate detection and auto allocation. */
+struct aent {
+	const struct vl_prefix *p;
+	const char *node, *dev;
+	int line;
+};
+
+struct aset {
+	struct aent *v;
+	size_t cap, n;
+};
+
+struct vctx {
+	struct vl_topology *t;
+	struct vl_diags *d;
+	struct vl_strmap nodes, switches, shapers;
+	struct aset addrs;
+	int *sw_ports;         /* NICs plugged into each switch */
+	bool *sw_vlans;        /* a port or overlay of the switch uses VLANs */
+	int *sw_vlan_line;     /* where, for the message */
+	const char **sw_vlan_what;
+	int *hosted;           /* per node: vSwitches and guests placed on it */
+};
+
+static void fmt_addr(const struct vl_prefix *p, char *b, size_t n)
+{
+	vl_prefix_format(p, b, n, false);
+}
+
+static int addr_bytes(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static bool in_prefix(const struct vl_prefix *a, const struct vl_prefix *net)
+{
+	if (a->family != net->family)
+		return false;
+	int full = net->len / 8, rest = net->len % 8;
+	if (memcmp(a->addr, net->addr, (size_t)full))
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+		if ((a->addr[full] & mask) != (net->addr[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+static bool overlap(const struct vl_prefix *a, const struct vl_prefix *b)
+{
+	return a->len <= b->len ? in_prefix(b, a) : in_prefix(a, b);
+}
+
+static uint32_t ahash(const struct vl_prefix *p)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)p->family;
+	for (int i = 0; i < addr_bytes(p->family); i++) {
+		h ^= p->addr[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static bool same_addr(const struct vl_prefix *a, const struct vl_prefix *b)
+{
+	return a->family == b->family && !memcmp(a->addr, b->addr, (size_t)addr_bytes(a->family));
+}
+
+static struct aent *aset_slot(struct aset *s, const struct vl_prefix *p)
+{
+	size_t i = ahash(p) & (s->cap - 1);
+	while (s->v[i].p && !same_addr(s->v[i].p, p))
+		i = (i + 1) & (s->cap - 1);
+	return &s->v[i];
+}
+
+static void aset_grow(struct aset *s)
+{
+	struct aset o = *s;
+	s->cap = o.cap ? o.cap * 2 : 256;
+	s->v = xcalloc(s->cap, sizeof(*s->v));
+	for (size_t i = 0; i < o.cap; i++)
+		if (o.v[i].p)
+			*aset_slot(s, o.v[i].p) = o.v[i];
+	free(o.v);
+}
+
+static const struct aent *aset_get(struct aset *s, const struct vl_prefix *p)
+{
+	if (!s->cap)
+		return NULL;
+	struct aent *e = aset_slot(s, p);
+	return e->p ? e : NULL;
+}
+
+/* Returns the existing entry when the address is taken, else adds it. */
+static const struct aent *aset_add(struct aset *s, const struct aent *e)
+{
+	if ((s->n + 1) * 2 > s->cap)
+		aset_grow(s);
+	struct aent *slot = aset_slot(s, e->p);
+	if (slot->p)
+		return slot;
+	*slot = *e;
+	s->n++;
+	return NULL;
+}
+
+/* Did-you-mean over the names in a map (skipped for huge labs). */
+static const char *suggest(const struct vl_strmap *m, const char *word)
+{
+	if (m->n > 5000 || !m->n)
+		return NULL;
+	const char **cands = xcalloc(m->n, sizeof(*cands));
+	size_t n = 0;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			cands[n++] = m->keys[i];
+	const char *r = vl_did_you_mean(word, cands, n);
+	free(cands);
+	return r;
+}
+
+static void unknown(struct vctx *v, const struct vl_loc *loc, const char *key, const char *what,
+		    const char *name, const struct vl_strmap *m)
+{
+	const char *dym = m ? suggest(m, name) : NULL;
+	vl_err(v->d, loc, key, "unknown %s \"%s\"%s%s%s", what, name, dym ? " (did you mean " : "",
+	       dym ? dym : "", dym ? "?)" : "");
+}
+
+/* ---- lab and names ------------------------------------------------------ */
+
+static void check_lab(struct vctx *v)
+{
+	struct vl_lab *lab = &v->t->lab;
+	struct vl_loc whole = {v->t->file, 0, NULL};
+	if (!lab->loc.line) {
+		vl_err(v->d, &whole, NULL,
+		       "missing [lab] section (every topology starts with [lab] and name = NAME)");
+		return;
+	}
+	if (!lab->name)
+		return; /* reported by the parser */
+	const char *why = NULL;
+	bool ok = vl_name_ok(lab->name, VL_LAB_NAME_MAX, &why);
+	for (const char *p = lab->name; ok && *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
+			ok = false;
+			why = "may only contain lowercase letters, digits and '-'";
+		}
+	if (!ok) {
+		if (strlen(lab->name) > VL_LAB_NAME_MAX)
+			why = "is longer than 12 characters";
+		vl_err(v->d, &lab->loc, "name",
+		       "lab name \"%s\" %s (it prefixes namespaces: vlab-NAME-NODE; use up to 12 of a-z, 0-9, -)",
+		       lab->name, why);
+	}
+}
+
+static void check_name(struct vctx *v, const struct vl_loc *loc, const char *what,
+		       const char *name, size_t max)
+{
+	const char *why = NULL;
+	if (vl_name_ok(name, max, &why))
+		return;
+	if (strlen(name) > max)
+		vl_err(v->d, loc, NULL, "%s name \"%s\" is longer than %zu characters", what, name, max);
+	else
+		vl_err(v->d, loc, NULL, "%s name \"%s\" %s", what, name, why);
+}
+
+/* Unique within one kind ([overlay], [link], ...). */
+#define UNIQUE_IN_KIND(v, arr, count, what)                                             \
+	do {                                                                            \
+		struct vl_strmap m_ = {0};                                              \
+		for (size_t i_ = 0; i_ < (count); i_++) {                               \
+			check_name((v), &(arr)[i_].loc, (what), (arr)[i_].name,         \
+				   OTHER_NAME_MAX);                                     \
+			int f_ = vl_strmap_add(&m_, (arr)[i_].name, (int)i_);           \
+			if (f_ >= 0)                                                    \
+				vl_err((v)->d, &(arr)[i_].loc, NULL,                    \
+				       "duplicate %s name \"%s\" (the first is at line %d)", \
+				       (what), (arr)[i_].name, (arr)[f_].loc.line);     \
+		}                                                                       \
+		vl_strmap_free(&m_);                                                    \
+	} while (0)
+
+static void index_names(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		check_name(v, &n->loc, vl_node_kind_name(n->kind), n->name, VL_NODE_NAME_MAX);
+		int f = vl_strmap_add(&v->nodes, n->name, (int)i);
+		if (f >= 0)
+			vl_err(v->d, &n->loc, NULL,
+			       "duplicate name \"%s\": already a %s at line %d (hosts, vms, routers and switches share one name space)",
+			       n->name, vl_node_kind_name(t->nodes[f].kind), t->nodes[f].loc.line);
+	}
+	for (size_t i = 0; i < t->nswitches; i++) {
+		struct vl_switch *s = &t->switches[i];
+		const char *why;
+		check_name(v, &s->loc, "switch", s->name, VL_NODE_NAME_MAX);
+		if (strlen(s->name) > VL_IFNAME_MAX && vl_name_ok(s->name, VL_NODE_NAME_MAX, &why))
+			vl_err(v->d, &s->loc, NULL,
+			       "switch name \"%s\" is longer than 15 characters (it names the bridge device)",
+			       s->name);
+		int f = vl_strmap_add(&v->switches, s->name, (int)i);
+		int fn = vl_strmap_get(&v->nodes, s->name);
+		if (f >= 0)
+			vl_err(v->d, &s->loc, NULL, "duplicate switch name \"%s\" (the first is at line %d)",
+			       s->name, t->switches[f].loc.line);
+		else if (fn >= 0)
+			vl_err(v->d, &s->loc, NULL,
+			       "duplicate name \"%s\": already a %s at line %d (hosts, vms, routers and switches share one name space)",
+			       s->name, vl_node_kind_name(t->nodes[fn].kind), t->nodes[fn].loc.line);
+	}
+	UNIQUE_IN_KIND(v, t->overlays, t->noverlays, "overlay");
+	UNIQUE_IN_KIND(v, t->links, t->nlinks, "link");
+	UNIQUE_IN_KIND(v, t->shapers, t->nshapers, "shaper");
+	UNIQUE_IN_KIND(v, t->mirrors, t->nmirrors, "mirror");
+	for (size_t i = 0; i < t->nshapers; i++)
+		vl_strmap_add(&v->shapers, t->shapers[i].name, (int)i);
+	struct vl_strmap tm = {0};
+	for (size_t i = 0; i < t->ntests; i++) {
+		struct vl_test *x = &t->tests[i];
+		if (*x->name)
+			check_name(v, &x->loc, "test", x->name, OTHER_NAME_MAX);
+		int f = vl_strmap_add(&tm, x->name, (int)i);
+		if (f >= 0 && *x->name)
+			vl_err(v->d, &x->loc, NULL, "duplicate test name \"%s\" (the first is at line %d)",
+			       x->name, t->tests[f].loc.line);
+	}
+	vl_strmap_free(&tm);
+}
+
+/* ---- placement ---------------------------------------------------------- */
+
+static int host_ref(struct vctx *v, const char *name, const struct vl_loc *loc)
+{
+	int h = vl_strmap_get(&v->nodes, name);
+	if (h < 0) {
+		unknown(v, loc, "host", "host", name, &v->nodes);
+		return -1;
+	}
+	if (v->t->nodes[h].kind != VL_NODE_HOST) {
+		vl_err(v->d, loc, "host", "%s is a %s, not a [host]", name,
+		       vl_node_kind_name(v->t->nodes[h].kind));
+		return -1;
+	}
+	v->hosted[h]++;
+	return h;
+}
+
+static void resolve_hosts(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		n->host_idx = n->host ? host_ref(v, n->host, &n->loc) : -1;
+	}
+	for (size_t i = 0; i < t->nswitches; i++) {
+		struct vl_switch *s = &t->switches[i];
+		s->host_idx = s->host ? host_ref(v, s->host, &s->loc) : -1;
+		if (!s->mtu)
+			s->mtu = t->lab.mtu;
+	}
+}
+
+/* The switch a NIC names must be where the node is. */
+static void check_placement(struct vctx *v, struct vl_node *n, struct vl_nic *c)
+{
+	struct vl_topology *t = v->t;
+	struct vl_switch *s = &t->switches[c->sw_idx];
+	const char *nk = vl_node_kind_name(n->kind);
+
+	if (n->kind == VL_NODE_HOST) {
+		if (s->host)
+			vl_err(v->d, &c->loc, "nic",
+			       "%s: %s is a vSwitch on %s; a host's NICs plug into physical switches (a [switch] without host =)",
+			       c->name, s->name, s->host);
+		return;
+	}
+	if (n->host) {
+		if (!s->host)
+			vl_err(v->d, &c->loc, "nic",
+			       "%s: %s is a physical switch, but %s %s runs on %s: its NICs plug into vSwitches of %s ([switch NAME] with host = %s)",
+			       c->name, s->name, nk, n->name, n->host, n->host, n->host);
+		else if (strcmp(s->host, n->host))
+			vl_err(v->d, &c->loc, "nic",
+			       "%s: %s is a vSwitch on %s, but %s %s runs on %s (a NIC can only plug into a vSwitch of its own host)",
+			       c->name, s->name, s->host, nk, n->name, n->host);
+	} else if (s->host) {
+		vl_err(v->d, &c->loc, "nic",
+		       "%s: %s is a vSwitch on %s, but %s %s has no host: a standalone node plugs into physical switches (or set host = %s)",
+		       c->name, s->name, s->host, nk, n->name, s->host);
+	}
+}
+
+static bool nic_uses_vlan(const struct vl_nic *c, int vid)
+{
+	if (c->access_vlan == vid || c->native_vlan == vid)
+		return true;
+	for (size_t i = 0; i < c->ntrunk; i++)
+		if (c->trunk[i] == vid)
+			return true;
+	return false;
+}
+
+static void check_ifname(struct vctx *v, const struct vl_loc *loc, const char *key,
+			 const char *name)
+{
+	const char *why;
+	if (!vl_ifname_ok(name, &why))
+		vl_err(v->d, loc, key, "interface name \"%s\" %s", name, why);
+	else if (!strcmp(name, "lo"))
+		vl_err(v->d, loc, key, "interface name \"lo\" is the loopback every namespace already has");
+}
+
+static void check_nic(struct vctx *v, struct vl_node *n, struct vl_nic *c)
+{
+	struct vl_topology *t = v->t;
+
+	check_ifname(v, &c->loc, c->link_idx >= 0 ? NULL : "nic", c->name);
+	if (c->sw) {
+		c->sw_idx = vl_strmap_get(&v->switches, c->sw);
+		if (c->sw_idx < 0) {
+			char *what = xasprintf("switch for %s", c->name);
+			unknown(v, &c->loc, "nic", what, c->sw, &v->switches);
+			free(what);
+		} else {
+			check_placement(v, n, c);
+			v->sw_ports[c->sw_idx]++;
+		}
+	}
+	if (c->access_vlan && c->ntrunk)
+		vl_err(v->d, &c->loc, "nic",
+		       "%s: vlan= and trunk= together; a port is either an access port (vlan=) or a trunk (trunk=)",
+		       c->name);
+	if (c->native_vlan && !c->ntrunk)
+		vl_err(v->d, &c->loc, "nic", "%s: native= needs trunk= (it is the untagged VLAN of a trunk)",
+		       c->name);
+	else if (c->native_vlan) {
+		for (size_t i = 0; i < c->ntrunk; i++)
+			if (c->trunk[i] == c->native_vlan)
+				vl_err(v->d, &c->loc, "nic",
+				       "%s: native VLAN %d is also in trunk=; a VLAN is either tagged or untagged on a port",
+				       c->name, c->native_vlan);
+	}
+	if ((c->access_vlan || c->ntrunk || c->native_vlan) && c->sw_idx >= 0 &&
+	    !v->sw_vlans[c->sw_idx]) {
+		v->sw_vlans[c->sw_idx] = true;
+		v->sw_vlan_line[c->sw_idx] = c->loc.line;
+		v->sw_vlan_what[c->sw_idx] = c->name;
+	}
+	if (!c->mtu)
+		c->mtu = c->sw_idx >= 0 ? t->switches[c->sw_idx].mtu : t->lab.mtu;
+	if (c->mac_set) {
+		if (c->mac[0] & 1)
+			vl_err(v->d, &c->loc, c->link_idx >= 0 ? NULL : "nic",
+			       "%s: mac=%02x:%02x:%02x:%02x:%02x:%02x is a multicast address (the first byte must be even, e.g. 02:...)",
+			       c->name, c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
+		else if (!(c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]))
+			vl_err(v->d, &c->loc, "nic", "%s: mac=00:00:00:00:00:00 is not usable", c->name);
+	} else {
+		vl_derive_mac(c->mac, t->lab.name ? t->lab.name : "", n->name, c->name);
+		c->mac_set = true;
+	}
+}
+
+static void check_nics(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		struct vl_strmap names = {0};
+		for (size_t j = 0; j < n->nnics; j++) {
+			struct vl_nic *c = &n->nics[j];
+			check_nic(v, n, c);
+			int f = vl_strmap_add(&names, c->name, (int)j);
+			if (f >= 0)
+				vl_err(v->d, &c->loc, c->link_idx >= 0 ? NULL : "nic",
+				       "%s has two NICs named %s (the first at line %d)", n->name,
+				       c->name, n->nics[f].loc.line);
+		}
+		for (size_t j = 0; j < n->nsubs; j++) {
+			struct vl_subif *s = &n->subs[j];
+			int p = vl_find_nic(n, s->parent);
+			check_ifname(v, &s->loc, "sub", s->name);
+			if (p < 0) {
+				vl_err(v->d, &s->loc, "sub", "%s: %s has no NIC %s to carry VLAN %d",
+				       s->name, n->name, s->parent, s->vid);
+			}
+			int f = vl_strmap_add(&names, s->name, (int)(n->nnics + j));
+			if (f >= 0)
+				vl_err(v->d, &s->loc, "sub", "%s has two interfaces named %s (the first at line %d)",
+				       n->name, s->name,
+				       (size_t)f < n->nnics ? n->nics[f].loc.line : n->subs[(size_t)f - n->nnics].loc.line);
+		}
+		vl_strmap_free(&names);
+	}
+}
+
+/* After overlays may have lowered NIC MTUs: subs follow their parent. */
+static void sub_mtus(struct vctx *v, const int *orig_parent_mtu)
+{
+	struct vl_topology *t = v->t;
+	size_t k = 0;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nsubs; j++, k++) {
+			struct vl_subif *s = &n->subs[j];
+			int p = vl_find_nic(n, s->parent);
+			if (p < 0) {
+				if (!s->mtu)
+					s->mtu = t->lab.mtu;
+				continue;
+			}
+			int pm = n->nics[p].mtu;
+			if (s->mtu && s->mtu > orig_parent_mtu[k])
+				vl_err(v->d, &s->loc, "sub",
+				       "%s: mtu=%d is larger than its parent %s's MTU %d", s->name,
+				       s->mtu, s->parent, orig_parent_mtu[k]);
+			if (!s->mtu || s->mtu > pm)
+				s->mtu = pm;
+		}
+	}
+}
+
+/* ---- links, shapers ----------------------------------------------------- */
+
+static void resolve_links(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nlinks; i++) {
+		struct vl_link *l = &t->links[i];
+		for (int e = 0; e < 2; e++) {
+			if (!l->node[e])
+				continue;
+			l->node_idx[e] = vl_strmap_get(&v->nodes, l->node[e]);
+			if (l->node_idx[e] < 0) {
+				unknown(v, &l->loc, e ? "b" : "a", "node", l->node[e], &v->nodes);
+				continue;
+			}
+			struct vl_node *n = &t->nodes[l->node_idx[e]];
+			for (size_t j = 0; j < n->nnics; j++)
+				if (n->nics[j].link_idx == (int)i && !strcmp(n->nics[j].name, l->nic[e]))
+					l->nic_idx[e] = (int)j;
+		}
+		if (l->nic_idx[0] >= 0 && l->nic_idx[1] >= 0) {
+			struct vl_nic *a = &t->nodes[l->node_idx[0]].nics[l->nic_idx[0]];
+			struct vl_nic *b = &t->nodes[l->node_idx[1]].nics[l->nic_idx[1]];
+			if (a->in.set && b->out.set)
+				vl_err(v->d, &b->loc, "b",
+				       "a's in_* keys and b's shaping both shape traffic from %s to %s; give it once",
+				       l->node[1], l->node[0]);
+			if (b->in.set && a->out.set)
+				vl_err(v->d, &a->loc, "a",
+				       "b's in_* keys and a's shaping both shape traffic from %s to %s; give it once",
+				       l->node[0], l->node[1]);
+		}
+	}
+}
+
+static void merge_shape(struct vl_shape *dst, const struct vl_shape *src)
+{
+	unsigned take = src->given & ~dst->given;
+#define TAKE(bit, field) if (take & (bit)) dst->field = src->field
+	TAKE(VL_SHAPE_RATE, rate_bps);
+	TAKE(VL_SHAPE_BURST, burst_bytes);
+	TAKE(VL_SHAPE_LIMIT, limit_bytes);
+	TAKE(VL_SHAPE_DELAY, delay_us);
+	TAKE(VL_SHAPE_JITTER, jitter_us);
+	TAKE(VL_SHAPE_LOSS, loss_pct);
+	TAKE(VL_SHAPE_DUPLICATE, duplicate_pct);
+	TAKE(VL_SHAPE_CORRUPT, corrupt_pct);
+	TAKE(VL_SHAPE_REORDER, reorder_pct);
+	TAKE(VL_SHAPE_NETEM_LIMIT, netem_limit);
+#undef TAKE
+	dst->given |= take;
+	if (dst->given)
+		dst->set = true;
+}
+
+static void check_shape(struct vctx *v, const struct vl_loc *loc, const char *key,
+			const char *who, const char *pfx, const struct vl_shape *s)
+{
+	if (s->jitter_us && !s->delay_us)
+		vl_err(v->d, loc, key, "%s%sjitter needs %sdelay (netem varies the delay around it)",
+		       who, who[0] ? ": " : "", pfx);
+	if (s->reorder_pct > 0 && !s->delay_us)
+		vl_err(v->d, loc, key, "%s%sreorder needs %sdelay (netem reorders by sending some packets early)",
+		       who, who[0] ? ": " : "", pfx);
+}
+
+static void shapers(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nshapers; i++)
+		check_shape(v, &t->shapers[i].loc, NULL, "", "", &t->shapers[i].shape);
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			struct vl_nic *c = &n->nics[j];
+			const char *key = c->link_idx >= 0 ? NULL : "nic";
+			for (int dir = 0; dir < 2; dir++) {
+				const char *name = dir ? c->in_shaper : c->shaper;
+				struct vl_shape *sh = dir ? &c->in : &c->out;
+				if (name) {
+					int s = vl_strmap_get(&v->shapers, name);
+					if (s < 0) {
+						char *what = xasprintf("%sshaper for %s", dir ? "in_" : "", c->name);
+						unknown(v, &c->loc, key, what, name, &v->shapers);
+						free(what);
+					} else {
+						merge_shape(sh, &t->shapers[s].shape);
+					}
+				}
+				check_shape(v, &c->loc, key, c->name, dir ? "in_" : "", sh);
+			}
+		}
+	}
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static void add_static(struct vctx *v, struct vl_node *n, const char *dev, const char *key,
+		       struct vl_addr *a)
+{
+	char b[64];
+	if (a->is_auto)
+		return;
+	if (a->p.family == AF_INET6 && !v->t->lab.ipv6) {
+		vl_prefix_format(&a->p, b, sizeof(b), true);
+		vl_err(v->d, &a->loc, key, "%s: IPv6 address %s, but the lab has ipv6 = off", dev, b);
+	}
+	struct aent e = {&a->p, n->name, dev, a->loc.line};
+	const struct aent *old = aset_add(&v->addrs, &e);
+	if (old) {
+		fmt_addr(&a->p, b, sizeof(b));
+		vl_err(v->d, &a->loc, key, "%s: address %s is already on %s %s (line %d)", dev, b,
+		       old->node, old->dev, old->line);
+	}
+}
+
+/* Next free address of a switch's subnet, counting from its first host
+ * address and skipping every address taken anywhere in the lab. */
+struct alloc {
+	uint64_t next, max;
+	bool exhausted;
+};
+
+static bool alloc_next(struct vctx *v, const struct vl_prefix *net, struct alloc *al,
+		       struct vl_prefix *out)
+{
+	while (!al->exhausted && al->next <= al->max) {
+		struct vl_prefix p = *net;
+		uint64_t off = al->next++;
+		int nb = addr_bytes(net->family);
+		/* add off to the low 64 bits of the address */
+		uint64_t carry = off;
+		for (int i = nb - 1; i >= 0 && carry; i--) {
+			uint64_t s = p.addr[i] + (carry & 0xff);
+			p.addr[i] = (uint8_t)s;
+			carry = (carry >> 8) + (s >> 8);
+		}
+		if (!aset_get(&v->addrs, &p)) {
+			*out = p;
+			return true;
+		}
+	}
+	al->exhausted = true;
+	return false;
+}
+
+static void alloc_init(const struct vl_prefix *net, struct alloc *al)
+{
+	int host_bits = (net->family == AF_INET ? 32 : 128) - net->len;
+	al->exhausted = false;
+	if (net->family == AF_INET && host_bits <= 1) {
+		al->next = 0; /* /31 point-to-point and /32: every address usable */
+		al->max = host_bits ? 1 : 0;
+	} else if (host_bits >= 62) {
+		al->next = 1;
+		al->max = (uint64_t)1 << 62;
+	} else {
+		al->next = 1;
+		/* IPv4 keeps the broadcast address free */
+		al->max = ((uint64_t)1 << host_bits) - (net->family == AF_INET ? 2 : 1);
+	}
+}
+
+static void addresses(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	char b[64];
+
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++)
+			for (size_t k = 0; k < n->nics[j].naddrs; k++)
+				add_static(v, n, n->nics[j].name,
+					   n->nics[j].link_idx >= 0 ? NULL : "nic", &n->nics[j].addrs[k]);
+		for (size_t j = 0; j < n->nsubs; j++)
+			for (size_t k = 0; k < n->subs[j].naddrs; k++)
+				add_static(v, n, n->subs[j].name, "sub", &n->subs[j].addrs[k]);
+	}
+
+	struct alloc *al4 = xcalloc(t->nswitches ? t->nswitches : 1, sizeof(*al4));
+	struct alloc *al6 = xcalloc(t->nswitches ? t->nswitches : 1, sizeof(*al6));
+	for (size_t i = 0; i < t->nswitches; i++) {
+		alloc_init(&t->switches[i].subnet, &al4[i]);
+		alloc_init(&t->switches[i].subnet6, &al6[i]);
+	}
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			struct vl_nic *c = &n->nics[j];
+			for (size_t k = 0; k < c->naddrs; k++) {
+				struct vl_addr *a = &c->addrs[k];
+				bool six = a->p.family == AF_INET6;
+				if (!a->is_auto || !a->p.family)
+					continue;
+				if (c->sw_idx < 0) {
+					a->p.family = 0; /* unknown switch: reported */
+					continue;
+				}
+				struct vl_switch *s = &t->switches[c->sw_idx];
+				const struct vl_prefix *net = six ? &s->subnet6 : &s->subnet;
+				struct alloc *al = six ? &al6[c->sw_idx] : &al4[c->sw_idx];
+				if (six && !t->lab.ipv6) {
+					vl_err(v->d, &a->loc, "nic", "%s: auto6, but the lab has ipv6 = off",
+					       c->name);
+					a->p.family = 0;
+					continue;
+				}
+				if (!net->family) {
+					vl_err(v->d, &a->loc, "nic",
+					       "%s: %s needs a subnet on switch %s (e.g. %s)", c->name,
+					       six ? "auto6" : "auto", s->name,
+					       six ? "subnet6 = fd00:1::/64" : "subnet = 10.0.1.0/24");
+					a->p.family = 0;
+					continue;
+				}
+				int plen = net->len;
+				if (!alloc_next(v, net, al, &a->p)) {
+					vl_prefix_format(net, b, sizeof(b), true);
+					vl_err(v->d, &a->loc, "nic",
+					       "%s: subnet %s of switch %s has no free address left for %s",
+					       c->name, b, s->name, six ? "auto6" : "auto");
+					a->p.family = 0;
+					continue;
+				}
+				a->p.len = plen;
+				struct aent e = {&a->p, n->name, c->name, a->loc.line};
+				aset_add(&v->addrs, &e);
+			}
+		}
+	}
+	free(al4);
+	free(al6);
+
+	/* overlapping subnets on two interfaces of one node */
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		size_t ni = n->nnics + n->nsubs;
+		for (size_t x = 0; x < ni; x++) {
+			struct vl_addr *ax = x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
+			size_t nx = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+			const char *dx = x < n->nnics ? n->nics[x].name : n->subs[x - n->nnics].name;
+			for (size_t y = x + 1; y < ni; y++) {
+				struct vl_addr *ay = y < n->nnics ? n->nics[y].addrs : n->subs[y - n->nnics].addrs;
+				size_t ny = y < n->nnics ? n->nics[y].naddrs : n->subs[y - n->nnics].naddrs;
+				const char *dy = y < n->nnics ? n->nics[y].name : n->subs[y - n->nnics].name;
+				for (size_t p = 0; p < nx; p++)
+					for (size_t q = 0; q < ny; q++) {
+						if (!ax[p].p.family || !overlap(&ax[p].p, &ay[q].p))
+							continue;
+						char b2[64];
+						vl_prefix_format(&ay[q].p, b, sizeof(b), true);
+						vl_prefix_format(&ax[p].p, b2, sizeof(b2), true);
+						vl_warn(v->d, &ay[q].loc, NULL,
+							"%s: %s overlaps %s on %s %s (line %d); routing between them is ambiguous",
+							dy, b, b2, n->name, dx, ax[p].loc.line);
+					}
+			}
+		}
+	}
+}
+
+/* ---- gateways, routes, nat ---------------------------------------------- */
+
+/* Is `a` inside a subnet of the node's interfaces? `dev` restricts it to
+ * one interface when not NULL. */
+static bool on_link(const struct vl_node *n, const struct vl_prefix *a, const char *dev)
+{
+	for (size_t x = 0; x < n->nnics + n->nsubs; x++) {
+		const struct vl_addr *av = x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
+		size_t na = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+		const char *d = x < n->nnics ? n->nics[x].name : n->subs[x - n->nnics].name;
+		if (dev && strcmp(dev, d))
+			continue;
+		for (size_t i = 0; i < na; i++)
+			if (av[i].p.family && in_prefix(a, &av[i].p))
+				return true;
+	}
+	return false;
+}
+
+static bool own_addr(const struct vl_node *n, const struct vl_prefix *a)
+{
+	for (size_t x = 0; x < n->nnics + n->nsubs; x++) {
+		const struct vl_addr *av = x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
+		size_t na = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+		for (size_t i = 0; i < na; i++)
+			if (same_addr(a, &av[i].p))
+				return true;
+	}
+	return false;
+}
+
+/* "10.0.1.0/24, 10.0.2.0/24" or "web1 has no IPv4 address" */
+static char *local_subnets(const struct vl_node *n, int family)
+{
+	struct vl_buf b = {0};
+	vl_buf_add(&b, "");
+	for (size_t x = 0; x < n->nnics + n->nsubs; x++) {
+		const struct vl_addr *av = x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
+		size_t na = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+		for (size_t i = 0; i < na; i++) {
+			if (av[i].p.family != family)
+				continue;
+			struct vl_prefix net = av[i].p;
+			int full = net.len / 8, rest = net.len % 8;
+			if (rest)
+				net.addr[full++] &= (uint8_t)(0xff << (8 - rest));
+			memset(net.addr + full, 0, (size_t)(16 - full));
+			char s[64];
+			vl_prefix_format(&net, s, sizeof(s), true);
+			if (b.len)
+				vl_buf_add(&b, ", ");
+			vl_buf_add(&b, s);
+		}
+	}
+	if (!b.len)
+		vl_buf_printf(&b, "%s has no %s address", n->name, family == AF_INET ? "IPv4" : "IPv6");
+	return b.s;
+}
+
+static bool is_dev(const struct vl_node *n, const char *dev)
+{
+	if (vl_find_nic(n, dev) >= 0)
+		return true;
+	for (size_t i = 0; i < n->nsubs; i++)
+		if (!strcmp(n->subs[i].name, dev))
+			return true;
+	return false;
+}
+
+static void routes(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	char b[64];
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nroutes; j++) {
+			struct vl_route *r = &n->routes[j];
+			if (r->dev && !is_dev(n, r->dev))
+				vl_err(v->d, &r->loc, "route", "dev %s is not an interface of %s", r->dev,
+				       n->name);
+			if (r->via.family && !on_link(n, &r->via, r->dev && is_dev(n, r->dev) ? r->dev : NULL)) {
+				char *subs = local_subnets(n, r->via.family);
+				fmt_addr(&r->via, b, sizeof(b));
+				vl_warn(v->d, &r->loc, "route",
+					"via %s is not on a local subnet of %s (%s); the kernel will refuse the route",
+					b, n->name, subs);
+				free(subs);
+			}
+			if (r->dst.family == AF_INET6 && !t->lab.ipv6)
+				vl_err(v->d, &r->loc, "route", "IPv6 route, but the lab has ipv6 = off");
+		}
+		for (int six = 0; six < 2; six++) {
+			struct vl_prefix *gw = six ? &n->gateway6 : &n->gateway;
+			struct vl_loc *gl = six ? &n->gateway6_loc : &n->gateway_loc;
+			const char *key = six ? "gateway6" : "gateway";
+			if (!gw->family)
+				continue;
+			fmt_addr(gw, b, sizeof(b));
+			if (six && !t->lab.ipv6) {
+				vl_err(v->d, gl, key, "IPv6 gateway, but the lab has ipv6 = off");
+				continue;
+			}
+			if (own_addr(n, gw)) {
+				vl_err(v->d, gl, key, "gateway %s is %s's own address", b, n->name);
+				continue;
+			}
+			if (!on_link(n, gw, NULL)) {
+				char *subs = local_subnets(n, gw->family);
+				vl_err(v->d, gl, key, "gateway %s is not on a local subnet of %s (%s)", b,
+				       n->name, subs);
+				free(subs);
+				continue;
+			}
+			bool dup = false;
+			for (size_t j = 0; j < n->nroutes; j++) {
+				struct vl_route *r = &n->routes[j];
+				if (r->dst.len == 0 && r->dst.family == gw->family) {
+					vl_err(v->d, gl, key,
+					       "%s gives a default route, and so does route = at line %d; keep one",
+					       key, r->loc.line);
+					dup = true;
+					break;
+				}
+			}
+			if (dup)
+				continue;
+			struct vl_route *r = VL_PUSH(n->routes, n->nroutes, n->routes_cap);
+			r->dst.family = gw->family;
+			r->dst.len = 0;
+			r->via = *gw;
+			r->loc = *gl;
+		}
+		if (n->nat && !is_dev(n, n->nat))
+			vl_err(v->d, &n->nat_loc, "nat", "%s has no NIC %s to masquerade through",
+			       n->name, n->nat);
+	}
+}
+
+/* ---- overlays ----------------------------------------------------------- */
+
+int vl_overlay_overhead(enum vl_overlay_type type, int family)
+{
+	(void)type; /* VXLAN and Geneve (without options) have the same headers */
+	return family == AF_INET6 ? 70 : 50;
+}
+
+/* The address a host uses as VTEP source: the first IPv4 of the NIC, else
+ * its first IPv6. */
+static const struct vl_prefix *nic_vtep_addr(const struct vl_nic *c)
+{
+	for (size_t i = 0; i < c->naddrs; i++)
+		if (c->addrs[i].p.family == AF_INET)
+			return &c->addrs[i].p;
+	for (size_t i = 0; i < c->naddrs; i++)
+		if (c->addrs[i].p.family == AF_INET6)
+			return &c->addrs[i].p;
+	return NULL;
+}
+
+static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
+{
+	struct vl_topology *t = v->t;
+	size_t ns = o->nswitches;
+
+	o->sw_idx = xcalloc(ns ? ns : 1, sizeof(int));
+	o->host_idx = xcalloc(ns ? ns : 1, sizeof(int));
+	o->underlay_nic = xcalloc(ns ? ns : 1, sizeof(int));
+	o->local = xcalloc(ns ? ns : 1, sizeof(struct vl_prefix));
+	if (!o->port)
+		o->port = o->type == VL_OVERLAY_GENEVE ? 6081 : 4789;
+	if (ns < 2 && ns > 0)
+		vl_err(v->d, &o->loc, "switches",
+		       "an overlay joins at least two vSwitches on different hosts (only %s given)",
+		       o->switches[0]);
+	if (o->type == VL_OVERLAY_GENEVE && o->group.family)
+		vl_err(v->d, &o->loc, "group",
+		       "geneve has no multicast mode; drop group = (vlab replicates to each remote)");
+
+	for (size_t i = 0; i < ns; i++) {
+		o->sw_idx[i] = o->host_idx[i] = o->underlay_nic[i] = -1;
+		int s = vl_strmap_get(&v->switches, o->switches[i]);
+		if (s < 0) {
+			unknown(v, &o->loc, "switches", "switch", o->switches[i], &v->switches);
+			continue;
+		}
+		o->sw_idx[i] = s;
+		struct vl_switch *sw = &t->switches[s];
+		if (!sw->host) {
+			vl_err(v->d, &o->loc, "switches",
+			       "%s is a physical switch; an overlay joins vSwitches (a [switch] with host =)",
+			       sw->name);
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (o->sw_idx[j] == s) {
+				vl_err(v->d, &o->loc, "switches", "%s is listed twice", sw->name);
+				s = -1;
+				break;
+			} else if (o->sw_idx[j] >= 0 && t->switches[o->sw_idx[j]].host &&
+				   !strcmp(t->switches[o->sw_idx[j]].host, sw->host)) {
+				vl_err(v->d, &o->loc, "switches",
+				       "%s and %s are both on %s; an overlay joins switches on different hosts",
+				       t->switches[o->sw_idx[j]].name, sw->name, sw->host);
+				s = -1;
+				break;
+			}
+		if (s < 0 || sw->host_idx < 0)
+			continue;
+		if (o->vlan) {
+			if (sw->vlan_filtering == 0)
+				vl_err(v->d, &o->loc, "vlan",
+				       "switch %s has vlan_filtering = off, so VLAN %d cannot be carried over the VNI",
+				       sw->name, o->vlan);
+			else if (!v->sw_vlans[s]) {
+				v->sw_vlans[s] = true;
+				v->sw_vlan_line[s] = o->loc.line;
+				v->sw_vlan_what[s] = o->name;
+			}
+		}
+		int h = sw->host_idx;
+		struct vl_node *host = &t->nodes[h];
+		o->host_idx[i] = h;
+		int u = -1;
+		if (o->underlay) {
+			u = vl_find_nic(host, o->underlay);
+			if (u < 0) {
+				vl_err(v->d, &o->loc, "underlay", "%s has no NIC %s", host->name, o->underlay);
+				continue;
+			}
+		} else {
+			for (size_t j = 0; j < host->nnics && u < 0; j++)
+				if (nic_vtep_addr(&host->nics[j]))
+					u = (int)j;
+		}
+		const struct vl_prefix *a = u >= 0 ? nic_vtep_addr(&host->nics[u]) : NULL;
+		if (!a) {
+			if (u >= 0)
+				vl_err(v->d, &o->loc, "underlay",
+				       "%s %s has no address to use as the VTEP source", host->name,
+				       host->nics[u].name);
+			else
+				vl_err(v->d, &o->loc, "underlay",
+				       "%s has no NIC with an address to use as the VTEP source (give it nic = eth0 SWITCH ADDR)",
+				       host->name);
+			continue;
+		}
+		o->underlay_nic[i] = u;
+		o->local[i] = *a;
+		o->local[i].len = a->family == AF_INET ? 32 : 128;
+		if (o->group.family && o->group.family != a->family)
+			vl_err(v->d, &o->loc, "group",
+			       "group is %s but %s's underlay address is %s",
+			       o->group.family == AF_INET ? "IPv4" : "IPv6", host->name,
+			       a->family == AF_INET ? "IPv4" : "IPv6");
+	}
+}
+
+/* Does a NIC plugged into switch s belong to the overlay's segment? */
+static bool in_segment(const struct vl_overlay *o, const struct vl_nic *c)
+{
+	return !o->vlan || nic_uses_vlan(c, o->vlan);
+}
+
+static void overlay_mtu(struct vctx *v, struct vl_overlay *o)
+{
+	struct vl_topology *t = v->t;
+	int seg = 0, budget = 0, ov = 0, umtu = 0, fam = 0;
+	const char *uname = NULL, *hname = NULL;
+
+	/* the tightest underlay */
+	for (size_t i = 0; i < o->nswitches; i++) {
+		if (o->underlay_nic[i] < 0)
+			continue;
+		const struct vl_nic *u = &t->nodes[o->host_idx[i]].nics[o->underlay_nic[i]];
+		int oh = vl_overlay_overhead(o->type, o->local[i].family);
+		if (!uname || u->mtu - oh < budget) {
+			budget = u->mtu - oh;
+			ov = oh;
+			umtu = u->mtu;
+			fam = o->local[i].family;
+			uname = u->name;
+			hname = t->nodes[o->host_idx[i]].name;
+		}
+	}
+	if (!uname)
+		return;
+	/* the segment's MTU: the largest of its NICs */
+	for (size_t i = 0; i < t->nnodes; i++)
+		for (size_t j = 0; j < t->nodes[i].nnics; j++) {
+			const struct vl_nic *c = &t->nodes[i].nics[j];
+			for (size_t k = 0; k < o->nswitches; k++)
+				if (c->sw_idx >= 0 && c->sw_idx == o->sw_idx[k] && in_segment(o, c) &&
+				    c->mtu > seg)
+					seg = c->mtu;
+		}
+	if (!seg)
+		seg = t->lab.mtu;
+	o->mtu = seg;
+	if (seg <= budget)
+		return;
+
+	char *head = xasprintf(
+		"overlay %s: underlay %s of %s has MTU %d, %s over %s adds %d bytes, so the segment MTU must be <= %d (it is %d)",
+		o->name, uname, hname, umtu, o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN",
+		fam == AF_INET ? "IPv4" : "IPv6", ov, budget, seg);
+	struct vl_loc loc = o->loc;
+	loc.section = NULL; /* the message names the overlay itself */
+	if (budget < 68) {
+		vl_err(v->d, &loc, NULL, "%s; that is below the minimum of 68 (raise the underlay MTU)",
+		       head);
+	} else if (o->mtu_policy == VL_MTU_STRICT) {
+		vl_err(v->d, &loc, NULL,
+		       "%s (set mtu = %d or more on the underlay NICs, mtu = %d on the segment, or mtu = fix on the overlay to lower it)",
+		       head, seg + ov, budget);
+	} else if (o->mtu_policy == VL_MTU_IGNORE) {
+		vl_warn(v->d, &loc, NULL,
+			"%s; keeping it because mtu = ignore: packets larger than %d bytes will not cross",
+			head, budget);
+	} else {
+		vl_warn(v->d, &loc, NULL,
+			"%s; lowering it to %d (set mtu = %d on the underlay NICs, or mtu = strict to refuse)",
+			head, budget, seg + ov);
+		o->mtu = budget;
+		for (size_t i = 0; i < t->nnodes; i++)
+			for (size_t j = 0; j < t->nodes[i].nnics; j++) {
+				struct vl_nic *c = &t->nodes[i].nics[j];
+				for (size_t k = 0; k < o->nswitches; k++)
+					if (c->sw_idx >= 0 && c->sw_idx == o->sw_idx[k] &&
+					    in_segment(o, c) && c->mtu > budget)
+						c->mtu = budget;
+			}
+		for (size_t k = 0; k < o->nswitches; k++)
+			if (o->sw_idx[k] >= 0 && !o->vlan && t->switches[o->sw_idx[k]].mtu > budget)
+				t->switches[o->sw_idx[k]].mtu = budget;
+	}
+	free(head);
+}
+
+static void overlays(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->noverlays; i++) {
+		struct vl_overlay *o = &t->overlays[i];
+		for (size_t j = 0; j < i; j++)
+			if (t->overlays[j].type == o->type && t->overlays[j].vni == o->vni) {
+				vl_err(v->d, &o->loc, "vni",
+				       "%s VNI %u is already used by overlay %s (line %d)",
+				       o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN", o->vni,
+				       t->overlays[j].name, t->overlays[j].loc.line);
+				break;
+			}
+		overlay_endpoints(v, o);
+		overlay_mtu(v, o);
+	}
+}
+
+static void vlan_filtering(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nswitches; i++) {
+		struct vl_switch *s = &t->switches[i];
+		if (s->vlan_filtering < 0)
+			s->vlan_filtering = v->sw_vlans[i];
+		else if (!s->vlan_filtering && v->sw_vlans[i] && v->sw_vlan_line[i] != 0) {
+			/* overlays report their own conflict; this catches ports */
+			bool from_overlay = false;
+			for (size_t j = 0; j < t->noverlays; j++)
+				if (t->overlays[j].loc.line == v->sw_vlan_line[i] &&
+				    !strcmp(t->overlays[j].name, v->sw_vlan_what[i]))
+					from_overlay = true;
+			if (!from_overlay)
+				vl_err(v->d, &s->loc, "vlan_filtering",
+				       "switch %s has vlan_filtering = off, but its port %s (line %d) uses VLANs",
+				       s->name, v->sw_vlan_what[i], v->sw_vlan_line[i]);
+		}
+	}
+}
+
+/* ---- mirrors and tests -------------------------------------------------- */
+
+static int nic_ref(struct vctx *v, const struct vl_loc *loc, const char *key, const char *node,
+		   const char *nic, int *nic_idx)
+{
+	*nic_idx = -1;
+	int n = vl_strmap_get(&v->nodes, node);
+	if (n < 0) {
+		unknown(v, loc, key, "node", node, &v->nodes);
+		return -1;
+	}
+	*nic_idx = vl_find_nic(&v->t->nodes[n], nic);
+	if (*nic_idx < 0)
+		vl_err(v->d, loc, key, "%s has no NIC %s", node, nic);
+	return n;
+}
+
+static void mirrors(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nmirrors; i++) {
+		struct vl_mirror *m = &t->mirrors[i];
+		if (!m->src_node || !m->dst_node)
+			continue;
+		m->src_node_idx = nic_ref(v, &m->loc, "port", m->src_node, m->src_nic, &m->src_nic_idx);
+		m->dst_node_idx = nic_ref(v, &m->loc, "to", m->dst_node, m->dst_nic, &m->dst_nic_idx);
+		if (m->src_nic_idx < 0 || m->dst_nic_idx < 0)
+			continue;
+		const struct vl_nic *a = &t->nodes[m->src_node_idx].nics[m->src_nic_idx];
+		const struct vl_nic *b = &t->nodes[m->dst_node_idx].nics[m->dst_nic_idx];
+		if (m->src_node_idx == m->dst_node_idx && m->src_nic_idx == m->dst_nic_idx) {
+			vl_err(v->d, &m->loc, "to", "%s:%s is the watched port itself", m->dst_node,
+			       m->dst_nic);
+			continue;
+		}
+		if (!a->sw || !b->sw) {
+			vl_err(v->d, &m->loc, a->sw ? "to" : "port",
+			       "%s:%s is a [link] end, not a switch port", a->sw ? m->dst_node : m->src_node,
+			       a->sw ? m->dst_nic : m->src_nic);
+			continue;
+		}
+		if (a->sw_idx >= 0 && b->sw_idx >= 0 && a->sw_idx != b->sw_idx)
+			vl_err(v->d, &m->loc, "to",
+			       "%s:%s is on switch %s but %s:%s is on %s; a mirror copies within one switch",
+			       m->dst_node, m->dst_nic, b->sw, m->src_node, m->src_nic, a->sw);
+	}
+}
+
+static void tests(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	static const char *const keys[] = {"reach", "isolate", "mtu", "path"};
+	for (size_t i = 0; i < t->ntests; i++) {
+		struct vl_test *x = &t->tests[i];
+		for (size_t j = 0; j < x->nasserts; j++) {
+			struct vl_assert *a = &x->asserts[j];
+			const char *key = keys[a->kind];
+			for (size_t k = 0; k < a->nargs; k++) {
+				const char *tok = a->args[k];
+				struct vl_prefix p;
+				if (vl_prefix_parse(tok, &p, false) == 0 && !strchr(tok, '/'))
+					continue; /* an address literal */
+				const char *colon = strchr(tok, ':');
+				char *node = colon ? xstrndup(tok, (size_t)(colon - tok)) : xstrdup(tok);
+				int n = vl_strmap_get(&v->nodes, node);
+				if (n < 0) {
+					unknown(v, &a->loc, key, "node", node, &v->nodes);
+				} else if (colon && !is_dev(&t->nodes[n], colon + 1)) {
+					vl_err(v->d, &a->loc, key, "%s has no NIC %s", node, colon + 1);
+				} else if (a->kind == VL_ASSERT_ROUTE && k == 2 && colon) {
+					vl_err(v->d, &a->loc, key, "the hop is a node, not %s", tok);
+				} else if (a->kind == VL_ASSERT_ROUTE && k == 2 && !t->nodes[n].forward) {
+					vl_warn(v->d, &a->loc, key,
+						"%s does not forward (forward = off), so no path passes through it",
+						node);
+				}
+				free(node);
+			}
+		}
+	}
+}
+
+/* ---- unused things ------------------------------------------------------ */
+
+static void lonely(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	bool *in_overlay = xcalloc(t->nswitches ? t->nswitches : 1, sizeof(bool));
+	for (size_t i = 0; i < t->noverlays; i++)
+		for (size_t k = 0; k < t->overlays[i].nswitches; k++)
+			if (t->overlays[i].sw_idx && t->overlays[i].sw_idx[k] >= 0)
+				in_overlay[t->overlays[i].sw_idx[k]] = true;
+	for (size_t i = 0; i < t->nswitches; i++)
+		if (!v->sw_ports[i] && !in_overlay[i])
+			vl_warn(v->d, &t->switches[i].loc, NULL, "switch %s has no ports",
+				t->switches[i].name);
+	free(in_overlay);
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		/* a host with vSwitches or guests on it is useful without NICs */
+		if (!n->nnics && !v->hosted[i])
+			vl_warn(v->d, &n->loc, NULL, "%s %s has no NICs", vl_node_kind_name(n->kind),
+				n->name);
+	}
+}
+
+size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
+{
+	struct vctx v;
+	size_t errors0 = d->errors;
+	size_t nsw = t->nswitches ? t->nswitches : 1;
+
+	memset(&v, 0, sizeof(v));
+	v.t = t;
+	v.d = d;
+	v.sw_ports = xcalloc(nsw, sizeof(int));
+	v.sw_vlans = xcalloc(nsw, sizeof(bool));
+	v.sw_vlan_line = xcalloc(nsw, sizeof(int));
+	v.sw_vlan_what = xcalloc(nsw, sizeof(char *));
+	v.hosted = xcalloc(t->nnodes ? t->nnodes : 1, sizeof(int));
+	if (!t->lab.mtu)
+		t->lab.mtu = 1500;
+
+	check_lab(&v);
+	index_names(&v);
+	resolve_hosts(&v);
+	check_nics(&v);
+	resolve_links(&v);
+	shapers(&v);
+	addresses(&v);
+	routes(&v);
+
+	/* remember parents' MTUs before overlays may lower them */
+	size_t nsubs = 0;
+	for (size_t i = 0; i < t->nnodes; i++)
+		nsubs += t->nodes[i].nsubs;
+	int *pm = xcalloc(nsubs ? nsubs : 1, sizeof(int));
+	for (size_t i = 0, k = 0; i < t->nnodes; i++)
+		for (size_t j = 0; j < t->nodes[i].nsubs; j++, k++) {
+			int p = vl_find_nic(&t->nodes[i], t->nodes[i].subs[j].parent);
+			pm[k] = p >= 0 ? t->nodes[i].nics[p].mtu : t->lab.mtu;
+		}
+	overlays(&v);
+	sub_mtus(&v, pm);
+	free(pm);
+
+	vlan_filtering(&v);
+	mirrors(&v);
+	tests(&v);
+	lonely(&v);
+
+	vl_strmap_free(&v.nodes);
+	vl_strmap_free(&v.switches);
+	vl_strmap_free(&v.shapers);
+	free(v.addrs.v);
+	free(v.sw_ports);
+	free(v.sw_vlans);
+	free(v.sw_vlan_line);
+	free(v.sw_vlan_what);
+	free(v.hosted);
+	return d->errors - errors0;
+}
