@@ -25,7 +25,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit check-topologies integration qemu demo bench \
+.PHONY: all deps check unit check-topologies golden integration qemu demo bench \
 	stress fuzz asan valgrind install clean
 
 all: $(BUILD)/vlab
@@ -61,6 +61,9 @@ unit: $(UNIT_BINS)
 check-topologies: $(BUILD)/vlab
 	@tests/check-topologies.sh $(BUILD)/vlab
 
+golden: $(BUILD)/vlab
+	@tests/golden/run.sh $(BUILD)/vlab
+
 integration: $(BUILD)/vlab
 	@tests/integration/run.sh $(BUILD)/vlab
 
@@ -71,7 +74,7 @@ qemu: $(BUILD)/vlab
 # this kernel, then the same integration tests on a stock Debian kernel.
 check: deps
 	$(MAKE) all
-	$(MAKE) unit check-topologies
+	$(MAKE) unit check-topologies golden
 	$(MAKE) integration
 	$(MAKE) qemu
 	@echo "make check: all tiers passed"

@@ -84,7 +84,7 @@ int cmd_graph(int argc, char **argv)
 {
 	const char *file = NULL, *svg = NULL;
 
-	for (int i = 2; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--svg")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vlab graph: --svg needs an output file\n");

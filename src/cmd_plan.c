@@ -12,7 +12,7 @@ int cmd_plan(int argc, char **argv)
 	const char *file = NULL;
 	bool json = false, teardown = false;
 
-	for (int i = 2; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "--teardown")) {

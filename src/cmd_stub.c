@@ -13,8 +13,6 @@
 		return VL_EXIT_FAIL;                                            \
 	}
 
-STUB(up)
-STUB(down)
 STUB(status)
 STUB(ls)
 STUB(exec)

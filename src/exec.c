@@ -317,9 +317,7 @@ static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 			const struct vl_op_dev *d, bool up, struct opfail *f)
 {
 	struct nsctx *c = &x->ns[ns];
-	int r = 0;
-	if (getenv("XNOALIAS")) { if (up) r = vl_link_set_up(&c->nl, ifindex); } else
-	r = vl_link_set_alias(&c->nl, ifindex, x->alias, up);
+	int r = vl_link_set_alias(&c->nl, ifindex, x->alias, up);
 	if (r < 0)
 		FAIL(f, r, "marking (ifalias)", name);
 	if (d && d->altname[0] && !x->no_altname) {

@@ -23,9 +23,11 @@ log() { echo "qemu: $*" >&2; }
 # first: libcrc32c (nf_tables, nf_conntrack) wants it but only as a softdep,
 # which busybox modprobe ignores.
 BOOT_MODULES="virtio_pci 9pnet_virtio 9p crc32c_generic
-	veth bridge 8021q vxlan geneve macvlan dummy ifb vrf
+	veth bridge 8021q vxlan geneve macvlan vrf
 	sch_netem sch_tbf sch_htb sch_ingress cls_u32 act_mirred
 	nf_tables nft_masq nft_nat nft_chain_nat"
+# Loaded by init with parameters: no default dummy0, ifb0, ifb1.
+PARAM_MODULES="dummy ifb"
 # Shipped but not loaded: the kernel autoloads them on first use through
 # /sbin/modprobe (busybox), so a test needing them costs nothing to others.
 EXTRA_MODULES="sch_prio cls_flower cls_matchall act_gact act_vlan tun
@@ -84,12 +86,13 @@ libs=$(ldd "${exes[@]}" 2>/dev/null | grep -o '=> /[^ ]*\|^\s/[^ ]*' |
 for l in $libs $projlibs; do add_file "$l"; done
 
 # Module closure through the full tree's modules.dep.
-mods=$(cd "$moddir" && for m in $BOOT_MODULES $EXTRA_MODULES; do
+mods=$(cd "$moddir" && for m in $BOOT_MODULES $PARAM_MODULES $EXTRA_MODULES; do
 	line=$(grep -E "/$m\.ko:" modules.dep) ||
 		{ echo "MISSING:$m"; continue; }
 	echo "$line" | tr -d ':' | tr ' ' '\n'
 done | sort -u)
 case $mods in *MISSING:*)
+	# shellcheck disable=SC2046 # one word per module
 	log "kernel $ver lacks modules:" $(echo "$mods" | sed -n 's/^MISSING://p')
 	mods=$(echo "$mods" | grep -v '^MISSING:');;
 esac

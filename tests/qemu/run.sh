@@ -29,6 +29,8 @@ t_start=$EPOCHREALTIME
 mkdir -p "$cache"
 exec 9>"$cache/lock"
 flock 9
+# Holding the lock, leftovers of interrupted runs are surely stale.
+rm -rf "$cache"/stage.* "$cache"/tmp.* "$cache"/*.cpio.tmp
 ver=$("$here/fetch-kernel.sh" "$cache") || give_up "cannot fetch the stock kernel"
 initrd=$("$here/build-initramfs.sh" "$cache" "$ver" "$vlab") ||
 	give_up "cannot build the initramfs"
@@ -46,7 +48,7 @@ case $vlab in
 	append="$append vlab_bindir=${vlab%/*}";;
 esac
 
-log=$cache/run.$$.log
+log=$(mktemp)
 echo "qemu: booting linux $ver (log: .cache/qemu/last-run.log)"
 # PVH boot of the uncompressed ELF kernel; q35 (microvm hangs sometimes in
 # TSC calibration). Serial output streams here, \r stripped.

@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "vlab/graph.h"
+#include "vlab/parse.h"
 #include "vlab/plan.h"
+#include "vlab/validate.h"
 
 /* ---- a tiny model builder, filling what validation would ------------- */
 
@@ -796,6 +798,79 @@ static void test_graph(void **state)
 	topo_free(t);
 }
 
+/* ---- the same through the real parser and validation ------------------ */
+
+static struct vl_topology *parse(const char *text)
+{
+	struct vl_topology *t = xcalloc(1, sizeof(*t));
+	struct vl_diags d = {0};
+	assert_int_equal(vl_parse_string("t.ini", text, t, &d), 0);
+	size_t errors = vl_validate(t, &d);
+	if (errors || d.errors) {
+		vl_diags_print(&d, stderr);
+		fail_msg("topology has errors");
+	}
+	vl_diags_free(&d);
+	return t;
+}
+
+static void test_parsed_lab(void **state)
+{
+	(void)state;
+	struct vl_topology *t = parse(
+		"[lab]\nname = p\n"
+		"[switch lan]\nsubnet = 10.0.0.0/24\n"
+		"[router gw]\nnic = eth0 lan 10.0.0.1/24\nnic = eth1 wan 172.16.0.1/24\nnat = eth1\n"
+		"[switch wan]\n"
+		"[vm a]\nnic = eth0 lan auto rate=1mbit in_delay=5ms\ngateway = 10.0.0.1\n"
+		"[vm b]\nnic = eth0 lan auto\ngateway = 10.0.0.1\n");
+	struct vl_plan p;
+	build(t, &p);
+	for (size_t i = 1; i < p.nops; i++)
+		assert_true(phase_rank(p.ops[i].kind) >= phase_rank(p.ops[i - 1].kind));
+	assert_int_equal(p.netns.n, 5);
+	assert_non_null(find(&p, VL_OP_NETNS, "vlab-p-lan", NULL));
+	assert_non_null(find(&p, VL_OP_VETH, "vlab-p-lan", "a-eth0"));
+	/* auto skips gw's static .1 */
+	char *s = describe(find(&p, VL_OP_ADDR, "vlab-p-b", "eth0"));
+	assert_string_equal(s, "vlab-p-b: addr 10.0.0.3/24 dev eth0");
+	free(s);
+	s = describe(find(&p, VL_OP_ROUTE, "vlab-p-a", NULL));
+	assert_string_equal(s, "vlab-p-a: route default via 10.0.0.1");
+	free(s);
+	const struct vl_op *q = find(&p, VL_OP_QDISC, "vlab-p-a", "eth0");
+	assert_int_equal(q->u.qdisc.shape.rate_bps, 1000000);
+	q = find(&p, VL_OP_QDISC, "vlab-p-lan", "a-eth0");
+	assert_int_equal(q->u.qdisc.shape.delay_us, 5000);
+	assert_string_equal(nth(&p, VL_OP_NAT, 0)->dev, "eth1");
+	assert_non_null(strstr(p.hosts.s, "\n10.0.0.2\ta a-eth0\n"));
+	vl_plan_free(&p);
+	topo_free(t);
+}
+
+static void test_parsed_overlay(void **state)
+{
+	(void)state;
+	struct vl_topology *t = parse(
+		"[lab]\nname = o\n"
+		"[switch u]\n"
+		"[host hv1..3]\nnic = eth0 u 192.168.0.$i/24\n"
+		"[switch vs1..3]\nhost = hv$i\n"
+		"[overlay t]\ntype = vxlan\nvni = 9\nswitches = vs1 vs2 vs3\nvlan = 5\nmtu = ignore\n"
+		"[vm v1..3]\nhost = hv$i\nnic = eth0 vs$i 10.5.0.$i/24 vlan=5\n");
+	struct vl_plan p;
+	build(t, &p);
+	assert_int_equal(count(&p, VL_OP_VXLAN), 3);
+	assert_int_equal(count(&p, VL_OP_FDB), 6);
+	expect_brport(&p, "vx9", 5, true);
+	expect_brport(&p, "v2-eth0", 5, true);
+	const struct vl_op *br = find(&p, VL_OP_BRIDGE, "vlab-o-hv2", "vs2");
+	assert_int_equal(br->u.bridge.vlan_filtering, 1);
+	assert_int_equal(br->u.bridge.default_pvid, 0);
+	vl_plan_free(&p);
+	topo_free(t);
+}
+
 /* 1000 VMs on 10 hosts, each host a vSwitch, all joined by one overlay. */
 static void test_timing(void **state)
 {
@@ -876,6 +951,8 @@ int main(void)
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_print_json),
 		cmocka_unit_test(test_graph),
+		cmocka_unit_test(test_parsed_lab),
+		cmocka_unit_test(test_parsed_overlay),
 		cmocka_unit_test(test_timing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,196 @@
+/* vlab up FILE: load, plan, check the kernel and the names, then run the
+ * plan; on any failure or SIGINT/SIGTERM everything is rolled back. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vlab/cmd.h"
+#include "vlab/exec.h"
+#include "vlab/plan.h"
+#include "vlab/state.h"
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Is a lab already there? 0 = no; else the exit code, message printed. */
+static int check_running(const char *lab, const char *hash, const char *file)
+{
+	struct vl_state st;
+	if (vl_state_read(lab, &st) < 0)
+		return 0;
+	int rc;
+	if (strcmp(st.status, "up")) {
+		fprintf(stderr, "vlab: lab %s has leftovers of an unfinished up (from %s): "
+			"run `vlab down %s` first\n", lab, st.file ? st.file : "?", lab);
+		rc = VL_EXIT_FAIL;
+	} else if (st.hash && !strcmp(st.hash, hash)) {
+		printf("vlab: lab %s is already up from this topology (%s): nothing to do\n", lab,
+		       st.file ? st.file : file);
+		rc = -1; /* success, nothing done */
+	} else {
+		fprintf(stderr, "vlab: lab %s is running from a different version of its topology "
+			"(%s); run `vlab down %s` first\n", lab, st.file ? st.file : "?", lab);
+		rc = VL_EXIT_FAIL;
+	}
+	vl_state_free(&st);
+	return rc;
+}
+
+/* Refuse when a namespace we would create exists already. */
+static int check_names(const struct vl_plan *p)
+{
+	char mark[64], alias[VL_ALTNAME_MAX];
+	snprintf(mark, sizeof(mark), "%s%s:", VL_ALIAS_PREFIX, p->lab);
+	int bad = 0;
+	for (size_t i = 0; i < p->netns.n; i++) {
+		const char *ns = p->netns.v[i];
+		if (!vl_netns_exists(ns))
+			continue;
+		vl_netns_lo_alias(ns, alias, sizeof(alias));
+		if (!strncmp(alias, mark, strlen(mark)))
+			fprintf(stderr, "vlab: namespace %s is a leftover of lab %s: run `vlab down %s` "
+				"first\n", ns, p->lab, p->lab);
+		else
+			fprintf(stderr, "vlab: namespace %s already exists and is not this lab's; "
+				"vlab will not touch it (rename the lab or the node)\n", ns);
+		bad++;
+	}
+	return bad;
+}
+
+static int preflight(const struct vl_plan *p)
+{
+	uint32_t want = vl_plan_features(p), have = 0;
+	int r = vl_probe_features(want, &have);
+	if (r < 0) {
+		fprintf(stderr, "vlab: cannot create a network namespace: %s (kernel lacks "
+			"CONFIG_NET_NS, or not enough privileges)\n", strerror(-r));
+		return -1;
+	}
+	int missing = 0;
+	for (int f = 0; f < VL_FEAT__COUNT; f++) {
+		const struct vl_feature_info *fi = vl_feature_info(f);
+		if (!(want & (1u << f)) || (have & (1u << f)) || fi->optional)
+			continue;
+		fprintf(stderr, "vlab: kernel lacks %s (%s), which this lab needs\n", fi->config,
+			fi->name);
+		missing++;
+	}
+	if (missing)
+		fprintf(stderr, "vlab: nothing was created; `vlab doctor` lists what this kernel has\n");
+	return missing ? -1 : 0;
+}
+
+static int run(const char *file, struct vl_plan *p)
+{
+	char *abs = realpath(file, NULL);
+	char *hash = vl_file_hash(file);
+	bool made_dir = false;
+	int rc = VL_EXIT_FAIL, lock = -1;
+
+	if (!abs || !hash) {
+		fprintf(stderr, "vlab: %s: %s\n", file, strerror(errno));
+		goto out;
+	}
+	lock = vl_state_lock(p->lab, true, &made_dir);
+	if (lock == -EWOULDBLOCK) {
+		fprintf(stderr, "vlab: lab %s is busy: another vlab command is working on it\n", p->lab);
+		rc = VL_EXIT_BUSY;
+		goto out;
+	}
+	if (lock < 0) {
+		fprintf(stderr, "vlab: locking lab %s in %s: %s\n", p->lab, VL_RUN_DIR, strerror(-lock));
+		goto out;
+	}
+	int c = check_running(p->lab, hash, abs);
+	if (c) {
+		rc = c < 0 ? VL_EXIT_OK : c;
+		goto out;
+	}
+	if (check_names(p) || preflight(p) < 0)
+		goto cleanup;
+
+	int sfd = vl_state_begin(p->lab, abs, hash);
+	if (sfd < 0) {
+		fprintf(stderr, "vlab: writing state of lab %s: %s\n", p->lab, strerror(-sfd));
+		goto cleanup;
+	}
+	struct vl_buf err = {0};
+	struct vl_exec_stats st = {0};
+	catch_signals();
+	int r = vl_exec_plan(p, sfd, &stop_sig, &err, &st);
+	if (r == 0) {
+		vl_state_finish(sfd);
+		printf("vlab: lab %s is up: %zu namespaces, %zu operations in %.3f s\n", p->lab,
+		       st.netns, st.ops, st.seconds);
+		rc = VL_EXIT_OK;
+		goto out;
+	}
+	close(sfd);
+	if (r > 0) {
+		fprintf(stderr, "vlab: interrupted by signal %d: lab %s rolled back, nothing left\n",
+			(int)stop_sig, p->lab);
+		rc = 128 + (int)stop_sig;
+	} else {
+		fprintf(stderr, "%s\nvlab: lab %s rolled back, nothing left\n", err.s, p->lab);
+		rc = VL_EXIT_KERNEL;
+	}
+	vl_buf_free(&err);
+	vl_state_remove(p->lab);
+	made_dir = false;
+	lock = -1; /* its file is gone with the directory */
+	goto out;
+cleanup:
+	if (made_dir) {
+		vl_state_remove(p->lab);
+		lock = -1;
+	}
+out:
+	vl_state_unlock(lock);
+	free(abs);
+	free(hash);
+	return rc;
+}
+
+int cmd_up(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		vl_usage(stderr, "up");
+		return VL_EXIT_USAGE;
+	}
+	int rc = vl_need_root("up");
+	if (rc)
+		return rc;
+	struct vl_topology *t = vl_load(argv[1], false);
+	if (!t)
+		return VL_EXIT_FAIL;
+	struct vl_plan p = {0};
+	struct vl_diags d = {0};
+	if (vl_plan_build(t, &p, &d) < 0) {
+		vl_diags_print(&d, stderr);
+		rc = VL_EXIT_FAIL;
+	} else {
+		rc = run(argv[1], &p);
+	}
+	vl_diags_free(&d);
+	vl_plan_free(&p);
+	vl_topology_free(t);
+	free(t);
+	return rc;
+}
