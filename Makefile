@@ -9,7 +9,8 @@ VERSION := 0.1.0
 
 PKGS    := libnl-3.0 libnl-route-3.0 libmnl inih libnftnl
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -DVLAB_VERSION=\"$(VERSION)\" \
+# Flags the build needs whatever CFLAGS the caller gives (make asan, fuzz).
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Iinclude -DVLAB_VERSION=\"$(VERSION)\" \
 	   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -67,15 +68,20 @@ golden: $(BUILD)/vlab
 integration: $(BUILD)/vlab
 	@tests/integration/run.sh $(BUILD)/vlab
 
+stress: $(BUILD)/vlab
+	@tests/integration/run.sh $(BUILD)/vlab tests/stress
+
 qemu: $(BUILD)/vlab
 	@tests/qemu/run.sh $(BUILD)/vlab
 
 # Everything: unit tests, every bundled topology, root integration tests on
-# this kernel, then the same integration tests on a stock Debian kernel.
+# this kernel, reliability tests (faults, kill -9, decoys, cycles), then the
+# same integration tests on a stock Debian kernel under qemu.
 check: deps
 	$(MAKE) all
 	$(MAKE) unit check-topologies golden
 	$(MAKE) integration
+	$(MAKE) stress
 	$(MAKE) qemu
 	@echo "make check: all tiers passed"
 

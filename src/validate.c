@@ -1012,24 +1012,23 @@ static void overlay_mtu(struct vctx *v, struct vl_overlay *o)
 		return;
 
 	char *head = xasprintf(
-		"overlay %s: underlay %s of %s has MTU %d, %s over %s adds %d bytes, so the segment MTU must be <= %d (it is %d)",
-		o->name, uname, hname, umtu, o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN",
+		"underlay %s of %s has MTU %d, %s over %s adds %d bytes, so the segment MTU must be <= %d (it is %d)",
+		uname, hname, umtu, o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN",
 		fam == AF_INET ? "IPv4" : "IPv6", ov, budget, seg);
 	struct vl_loc loc = o->loc;
-	loc.section = NULL; /* the message names the overlay itself */
 	if (budget < 68) {
-		vl_err(v->d, &loc, NULL, "%s; that is below the minimum of 68 (raise the underlay MTU)",
+		vl_err(v->d, &loc, "mtu", "%s; that is below the minimum of 68 (raise the underlay MTU)",
 		       head);
 	} else if (o->mtu_policy == VL_MTU_STRICT) {
-		vl_err(v->d, &loc, NULL,
+		vl_err(v->d, &loc, "mtu",
 		       "%s (set mtu = %d or more on the underlay NICs, mtu = %d on the segment, or mtu = fix on the overlay to lower it)",
 		       head, seg + ov, budget);
 	} else if (o->mtu_policy == VL_MTU_IGNORE) {
-		vl_warn(v->d, &loc, NULL,
+		vl_warn(v->d, &loc, "mtu",
 			"%s; keeping it because mtu = ignore: packets larger than %d bytes will not cross",
 			head, budget);
 	} else {
-		vl_warn(v->d, &loc, NULL,
+		vl_warn(v->d, &loc, "mtu",
 			"%s; lowering it to %d (set mtu = %d on the underlay NICs, or mtu = strict to refuse)",
 			head, budget, seg + ov);
 		o->mtu = budget;
@@ -1170,6 +1169,73 @@ static void tests(struct vctx *v)
 	}
 }
 
+/* ---- device names inside shared namespaces ------------------------------ */
+
+/* A host's namespace holds its own NICs, its vSwitches' bridges and their
+ * ports (<node>-<nic>, hashed when long); a standalone switch's namespace
+ * holds its bridge and ports. Two devices with one name cannot both exist. */
+struct devns {
+	struct vl_strmap map;
+	struct vl_strv keys, what;
+};
+
+static void dev_add(struct vctx *v, struct devns *ns, const char *space, const char *dev,
+		    const struct vl_loc *loc, const char *key, char *what)
+{
+	char *k = xasprintf("%s/%s", space, dev);
+	vl_strv_push(&ns->keys, k);
+	free(k);
+	int f = vl_strmap_add(&ns->map, ns->keys.v[ns->keys.n - 1], (int)ns->what.n);
+	if (f >= 0)
+		vl_err(v->d, loc, key,
+		       "device name \"%s\" is used twice in the namespace of %s: by %s and by %s",
+		       dev, space, ns->what.v[f], what);
+	vl_strv_push(&ns->what, what);
+	free(what);
+}
+
+static void device_names(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	struct devns ns;
+	char port[VL_DEVNAME_MAX];
+
+	if (v->d->errors)
+		return; /* names may be unresolved; avoid follow-up noise */
+	memset(&ns, 0, sizeof(ns));
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		if (n->kind != VL_NODE_HOST)
+			continue;
+		for (size_t j = 0; j < n->nnics; j++)
+			dev_add(v, &ns, n->name, n->nics[j].name, &n->nics[j].loc, NULL,
+				xasprintf("NIC %s of %s", n->nics[j].name, n->name));
+		for (size_t j = 0; j < n->nsubs; j++)
+			dev_add(v, &ns, n->name, n->subs[j].name, &n->subs[j].loc, NULL,
+				xasprintf("sub-interface %s of %s", n->subs[j].name, n->name));
+	}
+	for (size_t i = 0; i < t->nswitches; i++) {
+		struct vl_switch *s = &t->switches[i];
+		dev_add(v, &ns, s->host ? s->host : s->name, s->name, &s->loc, NULL,
+			xasprintf("the bridge of switch %s", s->name));
+	}
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			struct vl_nic *c = &n->nics[j];
+			if (c->sw_idx < 0)
+				continue;
+			struct vl_switch *s = &t->switches[c->sw_idx];
+			vl_port_name(port, n->name, c->name);
+			dev_add(v, &ns, s->host ? s->host : s->name, port, &c->loc, "nic",
+				xasprintf("the switch port of %s %s", n->name, c->name));
+		}
+	}
+	vl_strmap_free(&ns.map);
+	vl_strv_free(&ns.keys);
+	vl_strv_free(&ns.what);
+}
+
 /* ---- unused things ------------------------------------------------------ */
 
 static void lonely(struct vctx *v)
@@ -1237,6 +1303,7 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	vlan_filtering(&v);
 	mirrors(&v);
 	tests(&v);
+	device_names(&v);
 	lonely(&v);
 
 	vl_strmap_free(&v.nodes);

@@ -134,7 +134,7 @@ static void test_geneve_mtu_fix(void **state)
 	struct vl_topology t;
 	char *text;
 	load("tests/good/geneve.ini", &t, 1, &text);
-	assert_non_null(strstr(text, "overlay g: underlay eth0 of hv1 has MTU 1500, Geneve over IPv6 adds 70 bytes, "
+	assert_non_null(strstr(text, "[overlay g] mtu: underlay eth0 of hv1 has MTU 1500, Geneve over IPv6 adds 70 bytes, "
 				     "so the segment MTU must be <= 1430 (it is 1500); lowering it to 1430"));
 	free(text);
 	struct vl_overlay *o = &t.overlays[0];
