@@ -13,9 +13,3 @@
 		return VL_EXIT_FAIL;                                            \
 	}
 
-STUB(status)
-STUB(ls)
-STUB(exec)
-STUB(shell)
-STUB(clean)
-STUB(doctor)

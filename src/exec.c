@@ -9,7 +9,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,8 @@ struct nsctx {
 	int nsfd;
 	struct vl_nl nl;
 	int next_ifindex;
-	bool created;
+	bool created;        /* its /run/netns file is ours (rollback deletes it) */
+	int ready;           /* 1 built, -1 failed or never, 0 not yet (under ready_lock) */
 };
 
 struct devent {
@@ -55,7 +59,54 @@ struct exec {
 	char alias[VL_ALTNAME_MAX];
 	bool hosts_written;
 	bool no_altname; /* kernel without altnames: skip them */
+
+	int *netns_op;   /* per namespace: its NETNS op, -1 */
+	int *sysctl_head; /* per namespace: first SYSCTL op, -1 */
+	int *sysctl_next; /* per op: next SYSCTL op of the same namespace */
+	long fault_at;   /* VLAB_FAULT_AT (test-only), 0 = off */
+	bool fault_stop; /* VLAB_FAULT_MODE=stop: SIGSTOP instead of failing */
+	volatile sig_atomic_t *stop;
+
+	/* the first failure, from whichever thread */
+	pthread_mutex_t lock;
+	atomic_bool failed;
+	size_t fail_op;
+	struct vl_buf *err;
+	atomic_size_t next_ns;
+	/* namespaces are built by worker threads while the main thread already
+	 * wires up those that are ready */
+	pthread_mutex_t ready_lock;
+	pthread_cond_t ready_cv;
 };
+
+static void set_ready(struct exec *x, int ns, int v)
+{
+	pthread_mutex_lock(&x->ready_lock);
+	x->ns[ns].ready = v;
+	pthread_cond_broadcast(&x->ready_cv);
+	pthread_mutex_unlock(&x->ready_lock);
+}
+
+static bool stopping(struct exec *x);
+
+/* Wait until namespace ns is built; false when it never will be. */
+static bool wait_ready(struct exec *x, int ns)
+{
+	pthread_mutex_lock(&x->ready_lock);
+	while (x->ns[ns].ready == 0 && !stopping(x)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000; /* re-check the stop flags now and then */
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&x->ready_cv, &x->ready_lock, &ts);
+	}
+	bool ok = x->ns[ns].ready == 1;
+	pthread_mutex_unlock(&x->ready_lock);
+	return ok;
+}
 
 /* ---- lookups ---- */
 
@@ -227,48 +278,145 @@ static int enter(struct exec *x, int ns)
 		return (e_);                                                    \
 	} while (0)
 
-static int op_netns(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+/* Test-only hook: should operation i fail (or stop the process) here? */
+static bool fault_here(struct exec *x, size_t i)
 {
-	struct nsctx *c = &x->ns[ns];
-	if (enter(x, -1) < 0)
-		FAIL(f, -errno, "creating namespace", op->ns);
-	int r = vl_netns_create(op->ns, x->home, &c->nsfd, &c->nl);
-	if (r < 0)
-		FAIL(f, r, "creating namespace", op->ns);
-	c->created = true;
-	if (x->state_fd >= 0) {
-		/* recorded before anything is inside it: a crash from here on
-		 * leaves a namespace `down` knows about */
-		char line[128];
-		int n = snprintf(line, sizeof(line), "netns %s\n", op->ns);
-		if (write(x->state_fd, line, (size_t)n) != n)
-			FAIL(f, -errno, "recording namespace in the state file", op->ns);
+	if (x->fault_at <= 0 || (size_t)x->fault_at != i + 1)
+		return false;
+	if (x->fault_stop) {
+		raise(SIGSTOP); /* the test kills us now, mid-up */
+		return false;
 	}
+	return true;
+}
+
+/* Record a failure of operation i; the earliest one is reported. */
+static void set_fail(struct exec *x, size_t i, const struct opfail *f, bool fault)
+{
+	struct vl_buf msg = {0};
+	if (fault) {
+		struct opfail ff = {.err = -EIO, .what = vl_op_kind_name(x->p->ops[i].kind)};
+		ff.dev = x->p->ops[i].dev[0] ? x->p->ops[i].dev : x->p->ops[i].ns;
+		snprintf(ff.detail, sizeof(ff.detail), "(op %zu)", i + 1);
+		format_fail(&x->p->ops[i], &ff, true, &msg);
+	} else {
+		format_fail(&x->p->ops[i], f, false, &msg);
+	}
+	pthread_mutex_lock(&x->lock);
+	if (!atomic_load(&x->failed) || i < x->fail_op) {
+		x->fail_op = i;
+		x->err->len = 0;
+		vl_buf_add(x->err, msg.s);
+		atomic_store(&x->failed, true);
+	}
+	pthread_mutex_unlock(&x->lock);
+	vl_buf_free(&msg);
+}
+
+static bool stopping(struct exec *x)
+{
+	return atomic_load(&x->failed) || (x->stop && *x->stop);
+}
+
+struct inside {
+	struct exec *x;
+	int ns;
+	struct opfail f;
+	size_t op;       /* the operation that failed inside */
+	bool fault;
+};
+
+/* Runs inside a namespace just created: mark lo, apply its sysctls (the
+ * plan's SYSCTL ops of this namespace) without any setns. */
+static int ns_inside(void *arg)
+{
+	struct inside *in = arg;
+	struct exec *x = in->x;
+	struct nsctx *c = &x->ns[in->ns];
+	const struct vl_op *op = &x->p->ops[x->netns_op[in->ns]];
 	char lo_alias[VL_ALTNAME_MAX];
 	snprintf(lo_alias, sizeof(lo_alias), "%s%s:%s", VL_ALIAS_PREFIX, x->p->lab, op->node);
-	r = vl_link_lo_mark(&c->nl, lo_alias);
+	int r = vl_link_lo_mark(&c->nl, lo_alias);
 	if (r < 0)
-		FAIL(f, r, "marking loopback of", op->ns);
+		FAIL(&in->f, r, "marking loopback of", op->ns);
+	for (int j = x->sysctl_head[in->ns]; j >= 0; j = x->sysctl_next[j]) {
+		const struct vl_op *so = &x->p->ops[j];
+		in->op = (size_t)j;
+		if (fault_here(x, (size_t)j)) {
+			in->fault = true;
+			return -EIO;
+		}
+		char path[128];
+		snprintf(path, sizeof(path), "/proc/sys/net/%s", so->u.sysctl.key);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			FAIL(&in->f, -errno, "setting sysctl", so->u.sysctl.key);
+		size_t len = strlen(so->u.sysctl.value);
+		ssize_t n = write(fd, so->u.sysctl.value, len);
+		r = n < 0 ? -errno : 0;
+		close(fd);
+		if (r < 0)
+			FAIL(&in->f, r, "setting sysctl", so->u.sysctl.key);
+	}
 	return 0;
 }
 
-static int op_sysctl(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+/* NETNS and its SYSCTLs for namespace `ns`; any thread. */
+static void build_ns(struct exec *x, int ns)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "/proc/sys/net/%s", op->u.sysctl.key);
-	int r = enter(x, ns);
-	if (r < 0)
-		FAIL(f, r, "entering namespace", op->ns);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		FAIL(f, -errno, "setting sysctl", op->u.sysctl.key);
-	size_t len = strlen(op->u.sysctl.value);
-	ssize_t n = write(fd, op->u.sysctl.value, len);
-	r = n < 0 ? -errno : 0;
-	close(fd);
-	if (r < 0)
-		FAIL(f, r, "setting sysctl", op->u.sysctl.key);
-	return 0;
+	size_t i = (size_t)x->netns_op[ns];
+	const struct vl_op *op = &x->p->ops[i];
+	struct nsctx *c = &x->ns[ns];
+	struct inside in = {.x = x, .ns = ns, .op = i};
+
+	if (fault_here(x, i)) {
+		set_fail(x, i, NULL, true);
+		return;
+	}
+	int r = vl_netns_reserve(op->ns);
+	if (r < 0) {
+		in.f = (struct opfail){.err = r, .what = "creating namespace", .dev = op->ns};
+		set_fail(x, i, &in.f, false);
+		return;
+	}
+	c->created = true;
+	if (x->state_fd >= 0) {
+		/* recorded before anything is mounted: a crash from here on
+		 * leaves a namespace `down` knows about */
+		char line[128];
+		int n = snprintf(line, sizeof(line), "netns %s\n", op->ns);
+		if (write(x->state_fd, line, (size_t)n) != n) {
+			in.f = (struct opfail){.err = -errno, .what = "recording in the state file",
+					       .dev = op->ns};
+			set_fail(x, i, &in.f, false);
+			return;
+		}
+	}
+	r = vl_netns_create(op->ns, x->home, &c->nsfd, &c->nl, ns_inside, &in);
+	if (r < 0) {
+		if (!in.f.what)
+			in.f = (struct opfail){.err = r, .what = "creating namespace", .dev = op->ns};
+		set_fail(x, in.op, &in.f, in.fault);
+		return;
+	}
+	set_ready(x, ns, 1);
+}
+
+static void *ns_worker(void *arg)
+{
+	struct exec *x = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&x->next_ns, 1);
+		if (i >= x->nns || stopping(x))
+			break;
+		if (x->netns_op[i] >= 0)
+			build_ns(x, (int)i);
+	}
+	/* wake the main thread: it may wait for a namespace we gave up on */
+	pthread_mutex_lock(&x->ready_lock);
+	pthread_cond_broadcast(&x->ready_cv);
+	pthread_mutex_unlock(&x->ready_lock);
+	return NULL;
 }
 
 static int write_hosts(struct exec *x, const char *path)
@@ -554,11 +702,23 @@ static int run_op(struct exec *x, const struct vl_op *op, struct opfail *f)
 	int ns = ns_find(x, op->ns);
 	if (ns < 0)
 		FAIL(f, -ENOENT, "finding namespace (not in the plan's list)", op->ns);
-	if (op->kind != VL_OP_NETNS && !x->ns[ns].created)
-		FAIL(f, -ENOENT, "using namespace (not created yet)", op->ns);
+	/* -ECANCELED: another thread failed or a signal came; not our fault */
+	if (!wait_ready(x, ns)) {
+		if (stopping(x))
+			return -ECANCELED;
+		FAIL(f, -ENOENT, "using namespace (it was not created)", op->ns);
+	}
+	if (op->kind == VL_OP_VETH) {
+		int pns = ns_find(x, op->u.veth.peer_ns);
+		if (pns >= 0 && !wait_ready(x, pns)) {
+			if (stopping(x))
+				return -ECANCELED;
+			FAIL(f, -ENOENT, "using namespace (it was not created)", op->u.veth.peer_ns);
+		}
+	}
 	switch (op->kind) {
-	case VL_OP_NETNS: return op_netns(x, ns, op, f);
-	case VL_OP_SYSCTL: return op_sysctl(x, ns, op, f);
+	case VL_OP_NETNS:
+	case VL_OP_SYSCTL: return 0; /* done by the namespace phase */
 	case VL_OP_HOSTS: return op_hosts(x, op, f);
 	case VL_OP_BRIDGE: return op_bridge(x, ns, op, f);
 	case VL_OP_VETH: return op_veth(x, ns, op, f);
@@ -632,15 +792,94 @@ static void rollback(struct exec *x)
 	free(names);
 }
 
+/* Index the plan: each namespace's NETNS op and chain of SYSCTL ops. */
+static void index_plan(struct exec *x)
+{
+	const struct vl_plan *p = x->p;
+	x->netns_op = xmalloc((x->nns + 1) * sizeof(int));
+	x->sysctl_head = xmalloc((x->nns + 1) * sizeof(int));
+	x->sysctl_next = xmalloc((p->nops + 1) * sizeof(int));
+	int *tail = xmalloc((x->nns + 1) * sizeof(int));
+	for (size_t i = 0; i < x->nns; i++)
+		x->netns_op[i] = x->sysctl_head[i] = tail[i] = -1;
+	for (size_t i = 0; i < p->nops; i++) {
+		x->sysctl_next[i] = -1;
+		const struct vl_op *op = &p->ops[i];
+		if (op->kind != VL_OP_NETNS && op->kind != VL_OP_SYSCTL)
+			continue;
+		int ns = ns_find(x, op->ns);
+		if (ns < 0)
+			continue; /* run_op reports it */
+		if (op->kind == VL_OP_NETNS) {
+			x->netns_op[ns] = (int)i;
+		} else if (tail[ns] < 0) {
+			x->sysctl_head[ns] = tail[ns] = (int)i;
+		} else {
+			x->sysctl_next[tail[ns]] = (int)i;
+			tail[ns] = (int)i;
+		}
+	}
+	free(tail);
+}
+
+/* Namespaces (with their sysctls) are built by worker threads, several at
+ * once: much of a namespace's creation runs outside the rtnl lock. */
+static size_t start_ns_workers(struct exec *x, pthread_t *tid, size_t max)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = x->nns >= 64 ? (size_t)(cpus < 1 ? 1 : cpus > 4 ? 4 : cpus) : 1;
+	const char *e = getenv("VLAB_THREADS");
+	if (e && atoi(e) > 0)
+		n = (size_t)atoi(e);
+	if (n > max)
+		n = max;
+	size_t started = 0;
+	for (size_t t = 0; t < n; t++)
+		if (pthread_create(&tid[started], NULL, ns_worker, x) == 0)
+			started++;
+	if (!started)
+		ns_worker(x); /* no threads: build them all here first */
+	return started;
+}
+
+/* Phase 2 runs HOSTS ops (plain files in /etc/netns, slow on a disk file
+ * system) on a thread of their own while phase 3 does the netlink work. */
+static void *hosts_worker(void *arg)
+{
+	struct exec *x = arg;
+	for (size_t i = 0; i < x->p->nops && !stopping(x); i++) {
+		const struct vl_op *op = &x->p->ops[i];
+		if (op->kind != VL_OP_HOSTS)
+			continue;
+		struct opfail f = {0};
+		if (fault_here(x, i)) {
+			set_fail(x, i, NULL, true);
+			break;
+		}
+		int ns = ns_find(x, op->ns);
+		if (ns >= 0 && !wait_ready(x, ns) && stopping(x))
+			break;
+		if (ns < 0 || x->ns[ns].ready != 1 || op_hosts(x, op, &f) < 0) {
+			if (!f.what)
+				f = (struct opfail){.err = -ENOENT, .what = "finding namespace", .dev = op->ns};
+			set_fail(x, i, &f, false);
+			break;
+		}
+	}
+	return NULL;
+}
+
 int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *stop,
 		 struct vl_buf *err, struct vl_exec_stats *st)
 {
-	struct exec x = {.p = p, .cur = -1, .state_fd = state_fd};
+	struct exec x = {.p = p, .cur = -1, .state_fd = state_fd, .stop = stop, .err = err};
 	double t0 = now_s();
-	long fault_at = 0;
 	const char *fe = getenv("VLAB_FAULT_AT");
+	const char *fm = getenv("VLAB_FAULT_MODE");
 	if (fe)
-		fault_at = strtol(fe, NULL, 10);
+		x.fault_at = strtol(fe, NULL, 10);
+	x.fault_stop = fm && !strcmp(fm, "stop");
+	pthread_mutex_init(&x.lock, NULL);
 
 	snprintf(x.alias, sizeof(x.alias), "%s%s", VL_ALIAS_PREFIX, p->lab);
 	x.home = vl_netns_self();
@@ -665,6 +904,7 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 		x.ns[i].next_ifindex = FIRST_IFINDEX;
 	}
 	nsmap_build(&x);
+	index_plan(&x);
 	uint32_t have = 0;
 	if (vl_plan_features(p) & (1u << VL_FEAT_ALTNAME)) {
 		/* altnames are a convenience: go on without them on old kernels */
@@ -672,31 +912,40 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 		x.no_altname = !(have & (1u << VL_FEAT_ALTNAME));
 	}
 
-	int ret = 0;
-	/* VLAB_PROFILE=1: time spent per operation kind, on stderr */
+	/* VLAB_PROFILE=1: time spent per phase and operation kind, on stderr */
 	bool prof = getenv("VLAB_PROFILE") != NULL;
 	double kind_t[VL_OP__COUNT] = {0};
 	size_t kind_n[VL_OP__COUNT] = {0};
-	for (size_t i = 0; i < p->nops; i++) {
+
+	pthread_mutex_init(&x.ready_lock, NULL);
+	pthread_cond_init(&x.ready_cv, NULL);
+	for (size_t i = 0; i < x.nns; i++)
+		x.ns[i].ready = x.netns_op[i] >= 0 ? 0 : -1;
+	pthread_t ns_tid[16];
+	size_t ns_threads = start_ns_workers(&x, ns_tid, 16);
+
+	pthread_t hosts_tid;
+	bool hosts_thread = false;
+	for (size_t i = 0; i < p->nops && !hosts_thread && !stopping(&x); i++)
+		if (p->ops[i].kind == VL_OP_HOSTS)
+			hosts_thread = pthread_create(&hosts_tid, NULL, hosts_worker, &x) == 0;
+
+	for (size_t i = 0; i < p->nops && !stopping(&x); i++) {
 		const struct vl_op *op = &p->ops[i];
 		struct opfail f = {0};
+		if (op->kind == VL_OP_NETNS || op->kind == VL_OP_SYSCTL ||
+		    (op->kind == VL_OP_HOSTS && hosts_thread))
+			continue;
 		double t1 = prof ? now_s() : 0;
-		if (stop && *stop) {
-			ret = 1;
+		if (fault_here(&x, i)) {
+			set_fail(&x, i, NULL, true);
 			break;
 		}
-		if (fault_at > 0 && (size_t)fault_at == i + 1) {
-			f.err = -EIO;
-			f.what = vl_op_kind_name(op->kind);
-			f.dev = op->dev[0] ? op->dev : op->ns;
-			snprintf(f.detail, sizeof(f.detail), "(op %zu)", i + 1);
-			format_fail(op, &f, true, err);
-			ret = -1;
+		r = run_op(&x, op, &f);
+		if (r == -ECANCELED)
 			break;
-		}
-		if (run_op(&x, op, &f) < 0) {
-			format_fail(op, &f, false, err);
-			ret = -1;
+		if (r < 0) {
+			set_fail(&x, i, &f, false);
 			break;
 		}
 		if (prof) {
@@ -704,12 +953,22 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 			kind_n[op->kind]++;
 		}
 	}
-	for (int k = 0; prof && k < VL_OP__COUNT; k++)
-		if (kind_n[k])
-			fprintf(stderr, "profile: %-8s %6zu ops %8.3f s\n", vl_op_kind_name(k),
-				kind_n[k], kind_t[k]);
-	if (ret == 0 && stop && *stop)
-		ret = 1;
+	for (size_t t = 0; t < ns_threads; t++)
+		pthread_join(ns_tid[t], NULL);
+	if (hosts_thread)
+		pthread_join(hosts_tid, NULL);
+	if (prof) {
+		fprintf(stderr, "profile: (namespaces and hosts files built alongside)\n");
+		for (int k = 0; k < VL_OP__COUNT; k++)
+			if (kind_n[k])
+				fprintf(stderr, "profile: %-8s %6zu ops %8.3f s\n", vl_op_kind_name(k),
+					kind_n[k], kind_t[k]);
+	}
+	int ret = 0;
+	if (stop && *stop)
+		ret = 1; /* a signal: whatever failed after it failed because of it */
+	else if (atomic_load(&x.failed))
+		ret = -1;
 	if (ret != 0)
 		rollback(&x);
 	else
@@ -719,6 +978,12 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 		st->ops = p->nops;
 		st->netns = x.nns;
 	}
+	free(x.netns_op);
+	free(x.sysctl_head);
+	free(x.sysctl_next);
+	pthread_mutex_destroy(&x.lock);
+	pthread_mutex_destroy(&x.ready_lock);
+	pthread_cond_destroy(&x.ready_cv);
 	exec_free(&x);
 	return ret;
 }
@@ -726,7 +991,7 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 /* ---- teardown ---- */
 
 /* /etc/netns/<ns>/hosts is ours only when it links into /run/vlab. */
-static void remove_etc_netns(const char *name)
+void vl_etc_netns_remove(const char *name)
 {
 	char dir[128], link[160], target[300];
 	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
@@ -740,15 +1005,43 @@ static void remove_etc_netns(const char *name)
 	rmdir(dir); /* only when empty: anything else there is not ours */
 }
 
+struct drop {
+	char *const *names;
+	size_t n;
+	atomic_size_t next;
+	atomic_int existed;
+};
+
+static void *drop_worker(void *arg)
+{
+	struct drop *d = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&d->next, 1);
+		if (i >= d->n)
+			break;
+		if (vl_netns_delete(d->names[i]) > 0)
+			atomic_fetch_add(&d->existed, 1);
+		vl_etc_netns_remove(d->names[i]);
+	}
+	return NULL;
+}
+
 int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 {
-	int existed = 0;
-	/* Drop every namespace first: the kernel frees them in batches. */
-	for (size_t i = 0; i < n; i++) {
-		if (vl_netns_delete(names[i]) > 0)
-			existed++;
-		remove_etc_netns(names[i]);
-	}
+	/* Drop every namespace first: the kernel frees them in batches. Each
+	 * unmount waits for an RCU grace period (and /etc/netns may sit on a
+	 * disk file system): many threads let those waits overlap. */
+	struct drop d = {.names = names, .n = n};
+	pthread_t tid[16];
+	size_t started = 0;
+	size_t want = n >= 64 ? 16 : 0;
+	for (size_t t = 0; t < want; t++)
+		if (pthread_create(&tid[started], NULL, drop_worker, &d) == 0)
+			started++;
+	drop_worker(&d);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	int existed = atomic_load(&d.existed);
 	/* Then confirm once, bounded: no entry and no mount left. */
 	double until = now_s() + wait_s;
 	for (;;) {

@@ -79,22 +79,31 @@ int vl_netns_self(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl)
+int vl_netns_reserve(const char *name)
 {
 	char path[128];
-	int r;
-
 	ns_path(path, sizeof(path), name);
 	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	close(fd);
+	return 0;
+}
+
+int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl,
+		    int (*inside)(void *), void *arg)
+{
+	char path[128];
+	int r = 0;
+
+	ns_path(path, sizeof(path), name);
+	*nsfd = -1;
+	/* only this thread moves: other threads keep their namespaces */
 	if (unshare(CLONE_NEWNET) < 0) {
 		r = -errno;
 		unlink(path);
 		return r;
 	}
-	r = 0;
 	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		r = -errno;
 	if (!r) {
@@ -102,13 +111,10 @@ int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl)
 		if (*nsfd < 0)
 			r = -errno;
 	}
-	if (!r && nl) {
+	if (!r && nl)
 		r = vl_nl_open(nl, NETLINK_ROUTE);
-		if (r < 0) {
-			close(*nsfd);
-			*nsfd = -1;
-		}
-	}
+	if (!r && inside)
+		r = inside(arg);
 	if (setns(home, CLONE_NEWNET) < 0) {
 		/* cannot happen short of a kernel bug; do not keep working in
 		 * the wrong namespace */
@@ -116,6 +122,11 @@ int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl)
 		_exit(70);
 	}
 	if (r < 0) {
+		if (nl && nl->fd >= 0)
+			vl_nl_close(nl);
+		if (*nsfd >= 0)
+			close(*nsfd);
+		*nsfd = -1;
 		umount2(path, MNT_DETACH);
 		unlink(path);
 	}
@@ -200,7 +211,7 @@ static int lo_alias_inside(void *arg)
 	int r = vl_nl_open(&nl, NETLINK_ROUTE);
 	if (r < 0)
 		return r;
-	char buf[256];
+	char buf[256] = {0};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST;

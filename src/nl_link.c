@@ -2,7 +2,8 @@
  * through the executor's own socket (src/nl_mnl.c) so each request gets its
  * errno back. Devices are created with their final ifindex, name, MTU, MAC,
  * master and IFF_UP in one RTM_NEWLINK; the peer of a veth is created
- * directly in its namespace (IFLA_NET_NS_FD). */
+ * directly in its namespace (IFLA_NET_NS_FD). FDB entries are in nl_mnl.c:
+ * libnl refuses an IPv4 destination on an AF_BRIDGE neighbour. */
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vlan.h>
 #include <netlink/route/link/vxlan.h>
-#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "vlab/exec.h"
@@ -314,37 +314,5 @@ out:
 		rtnl_route_nh_free(nh);
 	if (rt)
 		rtnl_route_put(rt);
-	return r;
-}
-
-int vl_fdb_append(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst)
-{
-	static const uint8_t zero[6];
-	struct rtnl_neigh *n = rtnl_neigh_alloc();
-	struct nl_addr *ll = nl_addr_build(AF_LLC, zero, 6);
-	struct nl_addr *d = prefix_addr(dst);
-	struct nl_msg *m;
-	int r = -ENOMEM;
-
-	if (!n || !ll || !d)
-		goto out;
-	nl_addr_set_prefixlen(d, dst->family == AF_INET ? 32 : 128);
-	rtnl_neigh_set_family(n, AF_BRIDGE);
-	rtnl_neigh_set_ifindex(n, ifindex);
-	rtnl_neigh_set_lladdr(n, ll);
-	rtnl_neigh_set_dst(n, d);
-	rtnl_neigh_set_state(n, NUD_PERMANENT);
-	rtnl_neigh_set_flags(n, NTF_SELF);
-	/* APPEND: several remotes share the all-zero MAC (head-end replication) */
-	if (rtnl_neigh_build_add_request(n, NLM_F_CREATE | NLM_F_APPEND, &m) < 0)
-		goto out;
-	r = talk_msg(nl, m);
-out:
-	if (ll)
-		nl_addr_put(ll);
-	if (d)
-		nl_addr_put(d);
-	if (n)
-		rtnl_neigh_put(n);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -27,8 +28,8 @@
 #define NETLINK_CAP_ACK 10
 #endif
 
-static char rxbuf[65536];
-static char extack[256];
+static __thread char rxbuf[65536];
+static __thread char extack[256];
 
 const char *vl_nl_extack(void)
 {
@@ -172,7 +173,7 @@ static struct nlmsghdr *link_msg(char *buf, int type, int family, int ifindex)
 
 int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int default_pvid)
 {
-	char buf[512];
+	char buf[512] = {0};
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, AF_UNSPEC, ifindex);
 	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
@@ -189,7 +190,7 @@ int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int d
 int vl_link_brport_vlan(struct vl_nl *nl, int ifindex, bool self, int vid,
 			bool pvid, bool untagged, bool del)
 {
-	char buf[512];
+	char buf[512] = {0};
 	struct nlmsghdr *nlh = link_msg(buf, del ? RTM_DELLINK : RTM_SETLINK, AF_BRIDGE, ifindex);
 	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	if (self)
@@ -206,7 +207,7 @@ int vl_link_brport_vlan(struct vl_nl *nl, int ifindex, bool self, int vid,
 
 int vl_link_set_isolated(struct vl_nl *nl, int ifindex)
 {
-	char buf[256];
+	char buf[256] = {0};
 	struct nlmsghdr *nlh = link_msg(buf, RTM_SETLINK, AF_BRIDGE, ifindex);
 	struct nlattr *pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
 	mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, 1);
@@ -216,11 +217,29 @@ int vl_link_set_isolated(struct vl_nl *nl, int ifindex)
 
 int vl_link_add_altname(struct vl_nl *nl, int ifindex, const char *altname)
 {
-	char buf[512];
+	char buf[512] = {0};
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINKPROP, AF_UNSPEC, ifindex);
 	nlh->nlmsg_flags |= NLM_F_EXCL | NLM_F_APPEND;
 	struct nlattr *pl = mnl_attr_nest_start(nlh, IFLA_PROP_LIST);
 	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, altname);
 	mnl_attr_nest_end(nlh, pl);
+	return vl_nl_talk(nl, nlh);
+}
+
+/* Head-end replication: an all-zero MAC entry per remote VTEP, appended. */
+int vl_fdb_append(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst)
+{
+	static const uint8_t zero[6];
+	char buf[256] = {0};
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_APPEND;
+	struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_BRIDGE;
+	nd->ndm_ifindex = ifindex;
+	nd->ndm_state = NUD_PERMANENT;
+	nd->ndm_flags = NTF_SELF;
+	mnl_attr_put(nlh, NDA_LLADDR, sizeof(zero), zero);
+	mnl_attr_put(nlh, NDA_DST, dst->family == AF_INET ? 4 : 16, dst->addr);
 	return vl_nl_talk(nl, nlh);
 }

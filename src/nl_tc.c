@@ -161,7 +161,7 @@ int vl_tc_shape(struct vl_nl *nl, int ifindex, int mtu, const struct vl_shape *s
 /* clsact (or ingress) qdisc, built by hand: libnl 3.7 has no clsact type. */
 static int add_clsact(struct vl_nl *nl, int ifindex, const char *kind)
 {
-	char buf[256];
+	char buf[256] = {0};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWQDISC;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;

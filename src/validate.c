@@ -40,7 +40,12 @@ struct vctx {
 	int *sw_vlan_line;     /* where, for the message */
 	const char **sw_vlan_what;
 	int *hosted;           /* per node: vSwitches and guests placed on it */
+	size_t dym_left;       /* did-you-mean comparisons still allowed */
 };
+
+/* A file with 1000 members each naming an unknown host must not cost
+ * 1000 x 1000 edit distances: suggestions stop when this runs out. */
+#define VL_DYM_BUDGET 200000
 
 static void fmt_addr(const struct vl_prefix *p, char *b, size_t n)
 {
@@ -127,11 +132,12 @@ static const struct aent *aset_add(struct aset *s, const struct aent *e)
 	return NULL;
 }
 
-/* Did-you-mean over the names in a map (skipped for huge labs). */
-static const char *suggest(const struct vl_strmap *m, const char *word)
+/* Did-you-mean over the names in a map, within the work budget. */
+static const char *suggest(struct vctx *v, const struct vl_strmap *m, const char *word)
 {
-	if (m->n > 5000 || !m->n)
+	if (!m->n || m->n > v->dym_left)
 		return NULL;
+	v->dym_left -= m->n;
 	const char **cands = xcalloc(m->n, sizeof(*cands));
 	size_t n = 0;
 	for (size_t i = 0; i < m->cap; i++)
@@ -145,7 +151,7 @@ static const char *suggest(const struct vl_strmap *m, const char *word)
 static void unknown(struct vctx *v, const struct vl_loc *loc, const char *key, const char *what,
 		    const char *name, const struct vl_strmap *m)
 {
-	const char *dym = m ? suggest(m, name) : NULL;
+	const char *dym = m ? suggest(v, m, name) : NULL;
 	vl_err(v->d, loc, key, "unknown %s \"%s\"%s%s%s", what, name, dym ? " (did you mean " : "",
 	       dym ? dym : "", dym ? "?)" : "");
 }
@@ -1269,6 +1275,7 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	memset(&v, 0, sizeof(v));
 	v.t = t;
 	v.d = d;
+	v.dym_left = VL_DYM_BUDGET;
 	v.sw_ports = xcalloc(nsw, sizeof(int));
 	v.sw_vlans = xcalloc(nsw, sizeof(bool));
 	v.sw_vlan_line = xcalloc(nsw, sizeof(int));

@@ -4,7 +4,10 @@
  *
  * Test-only hook: when the environment holds VLAB_FAULT_AT=k, the k-th
  * operation of `up` (1-based, counted over plan ops) fails with EIO before
- * it runs, so tests can prove the rollback. Not for normal use. */
+ * it runs, so tests can prove the rollback; with VLAB_FAULT_MODE=stop the
+ * process stops itself (SIGSTOP) there instead, so a test can kill -9 it
+ * mid-up at a known point. Not for normal use. VLAB_PROFILE=1 prints where
+ * the time of `up` went; VLAB_THREADS=N sets the namespace threads. */
 #ifndef VLAB_EXEC_H
 #define VLAB_EXEC_H
 
@@ -70,15 +73,22 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 /* Delete namespaces (unmount + unlink), their /etc/netns/<ns> files, then
  * wait (bounded) until none is left mounted. Returns how many existed. */
 int vl_teardown_netns(char *const *names, size_t n, double wait_s);
+/* Remove /etc/netns/<ns>/hosts when it links into /run/vlab, then the
+ * directory when that left it empty; anything else there is not ours. */
+void vl_etc_netns_remove(const char *name);
 
 /* ---- namespaces (src/netns.c) ---- */
 int vl_netns_prepare(void);                   /* /run/netns as a shared mount */
 int vl_netns_self(void);                      /* fd of our own netns */
-/* Create /run/netns/<name> from a fresh namespace; inside it, open a route
- * netlink socket (*nl) and return the namespace fd (*nsfd). We are back in
- * `home` when it returns. */
+/* Claim /run/netns/<name> (an empty file, O_EXCL): -EEXIST when taken. */
+int vl_netns_reserve(const char *name);
+/* Turn a reserved /run/netns/<name> into a fresh namespace (this thread
+ * only); inside it, open a route netlink socket (*nl), return the namespace
+ * fd (*nsfd) and run inside(arg) (sysctls, marks). The thread is back in
+ * `home` when it returns; on failure the file is gone. */
 struct vl_nl;
-int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl);
+int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl,
+		    int (*inside)(void *), void *arg);
 int vl_netns_delete(const char *name);        /* 1 removed, 0 absent, -errno */
 int vl_netns_open(const char *name);          /* fd or -errno */
 bool vl_netns_exists(const char *name);
@@ -141,6 +151,11 @@ int vl_tc_mirror(struct vl_nl *nl, int ifindex, int to_ifindex, bool ingress, bo
 int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_t *have);
 /* nftables masquerade; runs in the current netns. */
 int vl_nft_masquerade(const char *oifname);
+
+/* Join a lab node the way `ip netns exec` does (netns, private mount ns,
+ * /sys of that netns, the files of /etc/netns/<ns> over /etc). 0, or an exit code
+ * after printing why not. (src/cmd_exec.c) */
+int vl_node_enter(const char *lab, const char *node);
 
 /* Derived tbf parameters (exported for unit tests). */
 uint32_t vl_tbf_burst(uint64_t rate_bps, int mtu, uint32_t burst);

@@ -1,0 +1,87 @@
+# Shared by tests/integration/t_*.sh (sourced). Each test exits 0 (pass),
+# 77 (skip; the reason is the last line printed) or anything else (fail).
+# Only bash, iproute2 (ip), ping -W 1, coreutils, grep/sed/awk: the same
+# tests run inside a minimal qemu guest. $VLAB is the binary under test.
+set -u
+: "${VLAB:?VLAB must name the vlab binary}"
+IP=${IP:-ip}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LABS=$HERE/labs
+LABS_UP=()
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "$*"; exit 77; }
+note() { echo "# $*"; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+
+# Skip unless the kernel has a feature; $1 is the CONFIG_ name vlab doctor prints.
+need_feature() {
+	local out
+	out=$("$VLAB" doctor 2>&1) || true
+	if echo "$out" | grep -q "missing .*$1"; then
+		skip "kernel lacks $1"
+	fi
+	echo "$out" | grep -q "ok .*$1" || skip "cannot tell whether the kernel has $1"
+}
+
+# Bring a lab up from tests/integration/labs/NAME.ini; downed at exit.
+lab_up() {
+	local file=$LABS/$1.ini lab
+	lab=$(sed -n 's/^name *= *//p' "$file" | head -1)
+	"$VLAB" up "$file" || fail "vlab up $file"
+	LABS_UP+=("$lab")
+}
+
+cleanup_labs() {
+	local l
+	for l in "${LABS_UP[@]}"; do
+		"$VLAB" down "$l" >/dev/null 2>&1
+	done
+}
+trap cleanup_labs EXIT
+
+in_node() { # LAB NODE CMD...
+	local lab=$1 node=$2
+	shift 2
+	"$VLAB" exec "$lab" "$node" -- "$@"
+}
+
+# ping from a node, a few attempts (the first may wait for ARP/ND).
+pings() { # LAB NODE ADDR [extra ping args]
+	local lab=$1 node=$2 addr=$3 i
+	shift 3
+	for i in 1 2 3; do
+		in_node "$lab" "$node" ping -c 1 -W 1 "$@" "$addr" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
+# One attempt only: for what must NOT get through.
+pings_once() { # LAB NODE ADDR [extra ping args]
+	local lab=$1 node=$2 addr=$3
+	shift 3
+	in_node "$lab" "$node" ping -c 1 -W 1 "$@" "$addr" >/dev/null 2>&1
+}
+
+# What a lab could leave behind, as text (compare before/after).
+snapshot() {
+	echo "== netns"; ls /run/netns 2>/dev/null | sort
+	echo "== ip -all netns"; $IP -all netns exec true 2>&1 | grep -v '^$' | sort
+	echo "== links"; $IP -o link 2>/dev/null | sed 's/^[0-9]*: //; s/ .*//' | sort
+	echo "== mounts"; grep -E ' /run/netns/' /proc/self/mountinfo | awk '{print $5}' | sort
+	echo "== /run/vlab"; ls -A /run/vlab 2>/dev/null
+	echo "== /etc/netns"; ls -A /etc/netns 2>/dev/null
+}
+
+same_snapshot() { # BEFORE AFTER WHAT
+	if [ "$1" != "$2" ]; then
+		diff <(echo "$1") <(echo "$2")
+		fail "$3 left something behind"
+	fi
+}
+
+# Number of operations in a topology's plan.
+plan_ops() {
+	"$VLAB" plan "$1" | sed -n 's/.*, \([0-9]*\) operations.*/\1/p' | head -1
+}
