@@ -1070,5 +1070,6 @@ int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 			vl_netns_delete(names[i]);
 		usleep(10000);
 	}
+	vl_netns_release();
 	return existed;
 }

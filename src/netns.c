@@ -29,12 +29,8 @@ static void ns_path(char *out, size_t n, const char *name)
 	snprintf(out, n, "%s/%s", VL_NETNS_DIR, name);
 }
 
-/* True when dir is empty and not a mount point (same device as its parent). */
-static bool empty_plain_dir(const char *dir)
+static bool dir_empty(const char *dir)
 {
-	struct stat a, b;
-	if (stat(dir, &a) < 0 || stat(VL_NETNS_DIR "/..", &b) < 0 || a.st_dev != b.st_dev)
-		return false;
 	DIR *d = opendir(dir);
 	if (!d)
 		return false;
@@ -44,6 +40,43 @@ static bool empty_plain_dir(const char *dir)
 		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
 	closedir(d);
 	return empty;
+}
+
+/* True when dir is empty and not a mount point (same device as its parent). */
+static bool empty_plain_dir(const char *dir)
+{
+	struct stat a, b;
+	if (stat(dir, &a) < 0 || stat(VL_NETNS_DIR "/..", &b) < 0 || a.st_dev != b.st_dev)
+		return false;
+	return dir_empty(dir);
+}
+
+/* True when the top mount on /run/netns is the tmpfs vl_netns_prepare made. */
+static bool netns_dir_is_ours(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return false;
+	char line[1024];
+	bool ours = false;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[256];
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 || strcmp(mnt, VL_NETNS_DIR))
+			continue;
+		const char *sep = strstr(line, " - ");
+		/* later lines are mounted on top of earlier ones */
+		ours = sep && !strncmp(sep, " - tmpfs vlab-netns ", 20);
+	}
+	fclose(f);
+	return ours;
+}
+
+void vl_netns_release(void)
+{
+	/* Once the last namespace is gone, take our tmpfs away again so the
+	 * machine is as it was. Busy (someone just created one): keep it. */
+	if (netns_dir_is_ours() && dir_empty(VL_NETNS_DIR))
+		umount2(VL_NETNS_DIR, UMOUNT_NOFOLLOW);
 }
 
 int vl_netns_prepare(void)

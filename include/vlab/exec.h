@@ -79,6 +79,7 @@ void vl_etc_netns_remove(const char *name);
 
 /* ---- namespaces (src/netns.c) ---- */
 int vl_netns_prepare(void);                   /* /run/netns as a shared mount */
+void vl_netns_release(void);                   /* undo prepare's tmpfs once empty */
 int vl_netns_self(void);                      /* fd of our own netns */
 /* Claim /run/netns/<name> (an empty file, O_EXCL): -EEXIST when taken. */
 int vl_netns_reserve(const char *name);

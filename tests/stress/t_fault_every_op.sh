@@ -5,7 +5,7 @@
 lab=vfault
 f=$(mktemp --suffix=.ini); trap 'rm -f $f; $VLAB down $lab >/dev/null 2>&1' EXIT
 rep_lab $lab > "$f"
-n=$("$VLAB" plan --json "$f" | grep -o '"op":' | wc -l)
+n=$("$VLAB" plan "$f" | sed -n "1s/.*, \([0-9]*\) operations/\1/p")
 [ "$n" -gt 20 ] || fail "plan has only $n operations"
 bad=0
 for k in $(seq 1 "$n"); do
