@@ -26,7 +26,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit check-topologies golden integration qemu demo bench \
+.PHONY: all deps check unit check-topologies golden sanitize integration qemu demo bench \
 	stress fuzz asan valgrind install clean
 
 all: $(BUILD)/vlab
@@ -82,6 +82,7 @@ check: deps
 	$(MAKE) unit check-topologies golden
 	$(MAKE) integration
 	$(MAKE) stress
+	$(MAKE) sanitize
 	$(MAKE) qemu
 	@echo "make check: all tiers passed"
 
@@ -97,6 +98,11 @@ asan:
 	$(MAKE) BUILD=build-asan CC=clang \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BINS))
+
+# The unit and integration tests again against the ASan+UBSan build.
+sanitize: asan
+	@ASAN_OPTIONS=detect_leaks=1 VLAB_TIME_FACTOR=10 tests/run-unit.sh $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BINS))
+	@ASAN_OPTIONS=detect_leaks=1 tests/integration/run.sh build-asan/vlab
 
 install: $(BUILD)/vlab
 	install -Dm755 $(BUILD)/vlab $(DESTDIR)$(PREFIX)/bin/vlab
