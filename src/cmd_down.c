@@ -43,6 +43,7 @@ int cmd_down(int argc, char **argv)
 	struct vl_strv ns = {0};
 	vl_lab_netns(lab, have_state ? &st : NULL, &ns);
 
+	vl_netns_holders(lab, ns.v, ns.n);
 	int n = vl_teardown_netns(ns.v, ns.n, 5.0);
 	bool left = false;
 	for (size_t i = 0; i < ns.n; i++)

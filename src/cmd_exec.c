@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -104,6 +105,9 @@ int cmd_exec(int argc, char **argv)
 	rc = vl_node_enter(argv[1], argv[2]);
 	if (rc)
 		return rc;
+	/* marks the process as vlab's: `down` ends it (src/holders.c) */
+	setenv("VLAB_LAB", argv[1], 1);
+	setenv("VLAB_NODE", argv[2], 1);
 	execvp(argv[cmd], argv + cmd);
 	int e = errno;
 	fprintf(stderr, "vlab: %s: %s\n", argv[cmd], strerror(e));

@@ -79,6 +79,9 @@ void vl_etc_netns_remove(const char *name);
 
 /* ---- namespaces (src/netns.c) ---- */
 int vl_netns_prepare(void);                   /* /run/netns as a shared mount */
+/* Report processes inside the named namespaces of `lab`; end those started
+ * by vlab exec/shell (VLAB_LAB=<lab>). Returns how many others remain. */
+int vl_netns_holders(const char *lab, char *const *names, size_t n);
 void vl_netns_release(void);                   /* undo prepare's tmpfs once empty */
 int vl_netns_self(void);                      /* fd of our own netns */
 /* Claim /run/netns/<name> (an empty file, O_EXCL): -EEXIST when taken. */
