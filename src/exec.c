@@ -373,16 +373,9 @@ static void build_ns(struct exec *x, int ns)
 		set_fail(x, i, NULL, true);
 		return;
 	}
-	int r = vl_netns_reserve(op->ns);
-	if (r < 0) {
-		in.f = (struct opfail){.err = r, .what = "creating namespace", .dev = op->ns};
-		set_fail(x, i, &in.f, false);
-		return;
-	}
-	c->created = true;
 	if (x->state_fd >= 0) {
-		/* recorded before anything is mounted: a crash from here on
-		 * leaves a namespace `down` knows about */
+		/* recorded before the /run/netns entry exists: a kill -9 at
+		 * any point leaves nothing `down` does not know about */
 		char line[128];
 		int n = snprintf(line, sizeof(line), "netns %s\n", op->ns);
 		if (write(x->state_fd, line, (size_t)n) != n) {
@@ -392,6 +385,13 @@ static void build_ns(struct exec *x, int ns)
 			return;
 		}
 	}
+	int r = vl_netns_reserve(op->ns);
+	if (r < 0) {
+		in.f = (struct opfail){.err = r, .what = "creating namespace", .dev = op->ns};
+		set_fail(x, i, &in.f, false);
+		return;
+	}
+	c->created = true;
 	r = vl_netns_create(op->ns, x->home, &c->nsfd, &c->nl, ns_inside, &in);
 	if (r < 0) {
 		if (!in.f.what)
