@@ -22,22 +22,12 @@ int cmd_doctor(int argc, char **argv)
 		return rc;
 	uint32_t want = (1u << VL_FEAT__COUNT) - 1;
 	if (argc == 2) {
-		struct vl_topology *t = vl_load(argv[1], true);
-		if (!t)
-			return VL_EXIT_FAIL;
-		struct vl_plan p = {0};
-		struct vl_diags d = {0};
-		if (vl_plan_build(t, &p, &d) < 0) {
-			vl_diags_print(&d, stderr);
-			rc = VL_EXIT_FAIL;
-		}
-		want = vl_plan_features(&p) | (1u << VL_FEAT_NETNS);
-		vl_diags_free(&d);
-		vl_plan_free(&p);
-		vl_topology_free(t);
-		free(t);
+		struct vl_plan p;
+		rc = vl_load_plan(argv[1], true, &p);
 		if (rc)
 			return rc;
+		want = vl_plan_features(&p) | (1u << VL_FEAT_NETNS);
+		vl_plan_free(&p);
 	}
 	uint32_t have = 0;
 	vl_probe_features(want, &have);

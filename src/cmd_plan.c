@@ -34,33 +34,22 @@ int cmd_plan(int argc, char **argv)
 		return VL_EXIT_USAGE;
 	}
 
-	struct vl_topology *t = vl_load(file, false);
-	if (!t)
-		return VL_EXIT_FAIL;
-
 	struct vl_plan p;
-	struct vl_diags d = {0};
-	int rc = VL_EXIT_OK;
-	if (vl_plan_build(t, &p, &d) < 0) {
-		vl_diags_print(&d, stderr);
-		rc = VL_EXIT_FAIL;
-	} else {
-		struct vl_buf out = {0};
-		if (json)
-			vl_plan_json(&p, &out);
-		else if (teardown)
-			vl_plan_print_teardown(&p, &out);
-		else
-			vl_plan_print(&p, &out);
-		/* --json --teardown: the JSON already holds "teardown" */
-		if (out.len)
-			fwrite(out.s, 1, out.len, stdout);
-		vl_buf_free(&out);
-	}
+	int rc = vl_load_plan(file, false, &p);
+	if (rc)
+		return rc;
+	struct vl_buf out = {0};
+	if (json)
+		vl_plan_json(&p, &out);
+	else if (teardown)
+		vl_plan_print_teardown(&p, &out);
+	else
+		vl_plan_print(&p, &out);
+	/* --json --teardown: the JSON already holds "teardown" */
+	if (out.len)
+		fwrite(out.s, 1, out.len, stdout);
+	vl_buf_free(&out);
 	vl_plan_free(&p);
-	vl_diags_free(&d);
-	vl_topology_free(t);
-	free(t);
 	if (fflush(stdout) != 0) {
 		perror("vlab plan: stdout");
 		rc = VL_EXIT_FAIL;

@@ -177,20 +177,11 @@ int cmd_up(int argc, char **argv)
 	int rc = vl_need_root("up");
 	if (rc)
 		return rc;
-	struct vl_topology *t = vl_load(argv[1], false);
-	if (!t)
-		return VL_EXIT_FAIL;
-	struct vl_plan p = {0};
-	struct vl_diags d = {0};
-	if (vl_plan_build(t, &p, &d) < 0) {
-		vl_diags_print(&d, stderr);
-		rc = VL_EXIT_FAIL;
-	} else {
-		rc = run(argv[1], &p);
-	}
-	vl_diags_free(&d);
+	struct vl_plan p;
+	rc = vl_load_plan(argv[1], false, &p);
+	if (rc)
+		return rc;
+	rc = run(argv[1], &p);
 	vl_plan_free(&p);
-	vl_topology_free(t);
-	free(t);
 	return rc;
 }

@@ -32,6 +32,11 @@ int cmd_doctor(int argc, char **argv);
  * has errors. `quiet_warnings` hides warnings. */
 struct vl_topology *vl_load(const char *file, bool quiet_warnings);
 
+/* vl_load, then plan it (the plan owns all it needs; the topology is freed).
+ * Returns 0, or VL_EXIT_FAIL with every diagnostic printed and `p` empty. */
+struct vl_plan;
+int vl_load_plan(const char *file, bool quiet_warnings, struct vl_plan *p);
+
 /* Print the usage of one command (name) or all (NULL). */
 void vl_usage(FILE *out, const char *name);
 
