@@ -99,6 +99,8 @@ void vl_topology_free(struct vl_topology *t)
 			for (size_t k = 0; k < x->asserts[j].nargs; k++)
 				free(x->asserts[j].args[k]);
 			free(x->asserts[j].args);
+			free(x->asserts[j].ep);
+			free(x->asserts[j].cmd);
 		}
 		free(x->asserts);
 	}
@@ -213,4 +215,13 @@ void vl_prefix_format(const struct vl_prefix *p, char *buf, size_t n, bool with_
 		snprintf(buf, n, "%s/%d", a, p->len);
 	else
 		snprintf(buf, n, "%s", a);
+}
+
+const char *vl_assert_key(enum vl_assert_kind k)
+{
+	static const char *const keys[VL_ASSERT__COUNT] = {
+		"reach", "isolate", "mtu", "path", "tcp", "udp",
+		"latency", "rate", "loss", "mac", "cmd",
+	};
+	return (unsigned)k < VL_ASSERT__COUNT ? keys[k] : "?";
 }

@@ -1144,12 +1144,11 @@ static void mirrors(struct vctx *v)
 static void tests(struct vctx *v)
 {
 	struct vl_topology *t = v->t;
-	static const char *const keys[] = {"reach", "isolate", "mtu", "path"};
 	for (size_t i = 0; i < t->ntests; i++) {
 		struct vl_test *x = &t->tests[i];
 		for (size_t j = 0; j < x->nasserts; j++) {
 			struct vl_assert *a = &x->asserts[j];
-			const char *key = keys[a->kind];
+			const char *key = vl_assert_key(a->kind);
 			for (size_t k = 0; k < a->nargs; k++) {
 				const char *tok = a->args[k];
 				struct vl_prefix p;

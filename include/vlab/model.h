@@ -198,19 +198,51 @@ struct vl_mirror {
 	struct vl_loc loc;
 };
 
-/* Assertions, run by `vlab test` (parsed and validated only for now). */
+/* Assertions, run by `vlab test` (src/cmd_test.c). The parser fills the
+ * kind, the words as written and the per-kind values; validation resolves
+ * every endpoint (ep[]) so the runner looks nothing up by name. */
 enum vl_assert_kind {
-	VL_ASSERT_REACH,    /* every listed endpoint reaches every other */
-	VL_ASSERT_ISOLATE,  /* no listed endpoint reaches another */
-	VL_ASSERT_MTU,      /* a packet of N bytes passes between two nodes */
-	VL_ASSERT_ROUTE,    /* a node's path to a target passes through a hop */
+	VL_ASSERT_REACH,    /* reach = A B [C..]: every pair pings both ways */
+	VL_ASSERT_ISOLATE,  /* isolate = A B [C..]: no pair reaches (v4 and v6, link-local too) */
+	VL_ASSERT_MTU,      /* mtu = A B SIZE: SIZE passes with DF, SIZE+1 does not */
+	VL_ASSERT_ROUTE,    /* path = A B HOP: A's traffic to B passes HOP */
+	VL_ASSERT_TCP,      /* tcp = A B:PORT: a connection from A is accepted */
+	VL_ASSERT_UDP,      /* udp = A B:PORT: a datagram from A arrives */
+	VL_ASSERT_LATENCY,  /* latency = A B OP TIME: median RTT of a ping train */
+	VL_ASSERT_RATE,     /* rate = A B OP RATE: bulk TCP throughput A -> B */
+	VL_ASSERT_LOSS,     /* loss = A B OP PERCENT: lost share of a ping train */
+	VL_ASSERT_MAC,      /* mac = NODE:IF MAC */
+	VL_ASSERT_CMD,      /* cmd = NODE -- COMMAND: exits 0 inside NODE */
+	VL_ASSERT__COUNT
+};
+
+/* The key of each kind as written in the file ("reach", ..., "cmd"). */
+const char *vl_assert_key(enum vl_assert_kind k);
+
+enum vl_cmp { VL_CMP_LT, VL_CMP_LE, VL_CMP_GT, VL_CMP_GE };
+
+/* One endpoint, resolved by validation. A node endpoint (web1) means its
+ * first address (first NIC with one, IPv4 before IPv6 in file order);
+ * NODE:IF that NIC's first address; an address literal the node that has
+ * it (node_idx -1 when no lab node has it: valid only as a target). */
+struct vl_endpoint {
+	int node_idx;               /* -1 = not a lab node */
+	int nic_idx;                /* index into node->nics, -1 = none/any */
+	struct vl_prefix addr;      /* family 0 when the node has no address */
 };
 
 struct vl_assert {
 	enum vl_assert_kind kind;
-	char **args;                /* node names or addresses, as written */
+	char **args;                /* endpoint words as written; for cmd: {NODE} */
 	size_t nargs;
-	int mtu;                    /* VL_ASSERT_MTU */
+	struct vl_endpoint *ep;     /* nargs entries, filled by validation */
+	int mtu;                    /* MTU: SIZE */
+	int port;                   /* TCP/UDP: 1..65535 */
+	enum vl_cmp cmp;            /* LATENCY/RATE/LOSS */
+	double bound;               /* LATENCY: seconds; RATE: bit/s; LOSS: percent */
+	uint8_t mac[6];             /* MAC */
+	char *cmd;                  /* CMD: the text after "--", run by /bin/sh -c */
+	double timeout;             /* seconds to retry until it holds; default 3 */
 	struct vl_loc loc;
 };
 
