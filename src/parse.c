@@ -291,7 +291,8 @@ static const struct keydef overlay_keys[] = {{"type", false}, {"vni", false}, {"
 static const struct keydef shaper_keys[] = {SHAPE_KEYS};
 static const struct keydef mirror_keys[] = {{"port", false}, {"to", false}, {"direction", false}};
 static const struct keydef test_keys[] = {{"reach", true}, {"isolate", true}, {"mtu", true},
-	{"path", true}};
+	{"path", true}, {"tcp", true}, {"udp", true}, {"latency", true}, {"rate", true},
+	{"loss", true}, {"mac", true}, {"cmd", true}};
 
 static const struct {
 	const struct keydef *keys;
@@ -1006,6 +1007,368 @@ static void build_mirror(struct pctx *c, struct member *m)
 		perr(c, m->label, m->line, "to", "missing: the monitor NIC, e.g. to = mon:eth0");
 }
 
+/* ---- tests: assertions -------------------------------------------------- */
+
+/* The form of each assertion, shown whenever one is written wrong. */
+static const char *const assert_usage[VL_ASSERT__COUNT] = {
+	[VL_ASSERT_REACH] = "reach = A B [C...], e.g. reach = web1 db1",
+	[VL_ASSERT_ISOLATE] = "isolate = A B [C...], e.g. isolate = red1 blue1",
+	[VL_ASSERT_MTU] = "mtu = A B SIZE, e.g. mtu = web1 db1 1450",
+	[VL_ASSERT_ROUTE] = "path = A B HOP, e.g. path = pc1 web gw",
+	[VL_ASSERT_TCP] = "tcp = A B:PORT, e.g. tcp = web1 db1:5432 (IPv6: [fd00::2]:5432)",
+	[VL_ASSERT_UDP] = "udp = A B:PORT, e.g. udp = web1 dns1:53 (IPv6: [fd00::2]:53)",
+	[VL_ASSERT_LATENCY] = "latency = A B OP TIME, e.g. latency = vm1 vm2 > 20ms",
+	[VL_ASSERT_RATE] = "rate = A B OP RATE, e.g. rate = vm2 vm1 < 22mbit",
+	[VL_ASSERT_LOSS] = "loss = A B OP PERCENT, e.g. loss = vm1 vm2 < 5%",
+	[VL_ASSERT_MAC] = "mac = NODE:IF MAC, e.g. mac = web1:eth0 02:00:00:00:00:01",
+	[VL_ASSERT_CMD] = "cmd = NODE -- COMMAND, e.g. cmd = web1 -- test -s /etc/hostname",
+};
+
+#define VL_ASSERT_TIMEOUT_DEFAULT 3.0
+
+static bool is_v6_literal(const char *s)
+{
+	struct vl_prefix p;
+	return !strchr(s, '/') && vl_prefix_parse(s, &p, false) == 0 && p.family == AF_INET6;
+}
+
+/* One endpoint word: NODE, NODE:IF, an IPv4 or IPv6 address ([fd00::1]
+ * also accepted). Returns the word to store (brackets removed) or NULL
+ * after reporting. Whether the node exists is validation's business. */
+static char *assert_endpoint(struct pctx *c, struct member *m, const struct mkey *k,
+			     const char *w, enum vl_assert_kind kind)
+{
+	struct vl_prefix p;
+	size_t n = strlen(w);
+	if (w[0] == '[') {
+		char *in = n > 2 && w[n - 1] == ']' ? xstrndup(w + 1, n - 2) : NULL;
+		if (in && is_v6_literal(in))
+			return in;
+		free(in);
+		perr(c, m->label, k->line, k->key,
+		     "\"%s\": brackets hold an IPv6 address, e.g. [fd00::2]; expected %s", w,
+		     assert_usage[kind]);
+		return NULL;
+	}
+	const char *slash = strchr(w, '/');
+	if (slash && vl_prefix_parse(w, &p, true) == 0) {
+		perr(c, m->label, k->line, k->key,
+		     "\"%s\": an endpoint address has no prefix length; say %.*s", w,
+		     (int)(slash - w), w);
+		return NULL;
+	}
+	if (!slash && vl_prefix_parse(w, &p, false) == 0)
+		return xstrdup(w);
+	const char *colon = strchr(w, ':');
+	if (slash || (colon && (colon == w || !colon[1] || strchr(colon + 1, ':')))) {
+		perr(c, m->label, k->line, k->key,
+		     "\"%s\" is not an endpoint: say NODE, NODE:IF or an address (web1, web1:eth0, 10.0.0.1, fd00::1)",
+		     w);
+		return NULL;
+	}
+	return xstrdup(w);
+}
+
+/* "B:PORT", "B:IF:PORT" or "[v6]:PORT" -> the endpoint word and the port. */
+static char *assert_port_target(struct pctx *c, struct member *m, const struct mkey *k,
+				const char *w, enum vl_assert_kind kind, int *port)
+{
+	const char *sep = strrchr(w, ':');
+	char *head = NULL;
+	long v;
+
+	if (w[0] == '[') {
+		const char *close = strstr(w, "]:");
+		if (!close) {
+			perr(c, m->label, k->line, k->key, "\"%s\": expected [IPV6]:PORT, e.g. [fd00::2]:80",
+			     w);
+			return NULL;
+		}
+		sep = close + 1;
+	} else if (!sep || sep == w) {
+		perr(c, m->label, k->line, k->key, "\"%s\": the target needs a port; expected %s", w,
+		     assert_usage[kind]);
+		return NULL;
+	} else {
+		char *h = xstrndup(w, (size_t)(sep - w));
+		bool v6 = strchr(h, ':') && (is_v6_literal(h) || is_v6_literal(w));
+		free(h);
+		if (v6) {
+			perr(c, m->label, k->line, k->key,
+			     "\"%s\": put an IPv6 address in brackets before the port, e.g. [fd00::2]:80",
+			     w);
+			return NULL;
+		}
+	}
+	if (parse_int(sep + 1, 1, 65535, &v)) {
+		perr(c, m->label, k->line, k->key, "port \"%s\" must be 1..65535 (in %s)", sep + 1, w);
+		return NULL;
+	}
+	head = xstrndup(w, (size_t)(sep - w));
+	char *r = assert_endpoint(c, m, k, head, kind);
+	free(head);
+	*port = (int)v;
+	return r;
+}
+
+static bool assert_cmp(const char *s, enum vl_cmp *cmp, size_t *len)
+{
+	static const struct {
+		const char *op;
+		enum vl_cmp cmp;
+	} ops[] = {{"<=", VL_CMP_LE}, {">=", VL_CMP_GE}, {"<", VL_CMP_LT}, {">", VL_CMP_GT}};
+	for (size_t i = 0; i < VL_ARRAY_SIZE(ops); i++) {
+		size_t n = strlen(ops[i].op);
+		if (!strncmp(s, ops[i].op, n)) {
+			*cmp = ops[i].cmp;
+			*len = n;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* OP VALUE of latency, rate and loss: "> 20ms" or ">20ms". */
+static bool assert_bound(struct pctx *c, struct member *m, const struct mkey *k,
+			 struct vl_assert *a, char **w, size_t n)
+{
+	const char *val;
+	size_t oplen;
+	if (n == 0 || n > 2 || !assert_cmp(w[0], &a->cmp, &oplen) ||
+	    (n == 2 && w[0][oplen]) || (n == 1 && !w[0][oplen])) {
+		perr(c, m->label, k->line, k->key,
+		     "expected a comparison <, <=, > or >= and a bound after A B: %s",
+		     assert_usage[a->kind]);
+		return false;
+	}
+	val = n == 2 ? w[1] : w[0] + oplen;
+	if (a->kind == VL_ASSERT_LATENCY) {
+		uint32_t us;
+		if (vl_parse_time(val, &us) == 0) {
+			a->bound = us / 1e6;
+			return true;
+		}
+		perr(c, m->label, k->line, k->key,
+		     "\"%s\": expected a time with a unit: us, ms or s (e.g. latency = vm1 vm2 < 20ms)",
+		     val);
+	} else if (a->kind == VL_ASSERT_RATE) {
+		uint64_t bps;
+		if (vl_parse_rate(val, &bps) == 0) {
+			a->bound = (double)bps;
+			return true;
+		}
+		perr(c, m->label, k->line, k->key,
+		     "\"%s\": expected a rate: bit, kbit, mbit, gbit (bits/s) or bps, kbps, mbps, gbps (bytes/s), e.g. rate = vm2 vm1 < 22mbit",
+		     val);
+	} else {
+		double pct;
+		if (vl_parse_percent(val, &pct) == 0) {
+			a->bound = pct;
+			return true;
+		}
+		perr(c, m->label, k->line, k->key,
+		     "\"%s\": expected a percentage 0..100, e.g. loss = vm1 vm2 < 5%%", val);
+	}
+	return false;
+}
+
+/* Trailing name=value words of an assertion (only timeout= today). */
+static bool assert_options(struct pctx *c, struct member *m, const struct mkey *k,
+			   struct vl_assert *a, struct vl_strv *w)
+{
+	static const char *const opts[] = {"timeout"};
+	bool ok = true, seen = false;
+	size_t first = w->n;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (isalpha((unsigned char)w->v[i][0]) && strchr(w->v[i], '=')) {
+			first = i;
+			break;
+		}
+	for (size_t i = first; i < w->n; i++) {
+		const char *s = w->v[i];
+		const char *eq = strchr(s, '=');
+		if (!isalpha((unsigned char)s[0]) || !eq) {
+			perr(c, m->label, k->line, k->key, "\"%s\" after the options: options such as timeout= go last%s",
+			     s, a->kind == VL_ASSERT_CMD ? ", before --" : "");
+			ok = false;
+			continue;
+		}
+		size_t nl = (size_t)(eq - s);
+		if (nl != strlen(opts[0]) || strncmp(s, opts[0], nl)) {
+			char *name = xstrndup(s, nl);
+			const char *dym = vl_did_you_mean(name, opts, VL_ARRAY_SIZE(opts));
+			perr(c, m->label, k->line, k->key,
+			     "unknown option \"%s=\"%s%s%s; an assertion takes timeout=TIME", name,
+			     dym ? " (did you mean " : "", dym ? dym : "", dym ? "=?)" : "");
+			free(name);
+			ok = false;
+			continue;
+		}
+		uint32_t us;
+		if (seen) {
+			perr(c, m->label, k->line, k->key, "option timeout= given twice");
+			ok = false;
+		} else if (vl_parse_time(eq + 1, &us) || us == 0) {
+			perr(c, m->label, k->line, k->key,
+			     "timeout=%s: expected a time above zero with a unit: ms or s, e.g. timeout=10s",
+			     eq + 1);
+			ok = false;
+		} else {
+			a->timeout = us / 1e6;
+		}
+		seen = true;
+	}
+	for (size_t i = first; i < w->n; i++)
+		free(w->v[i]);
+	w->n = first;
+	return ok;
+}
+
+static int assert_kind(const char *key)
+{
+	for (int i = 0; i < VL_ASSERT__COUNT; i++)
+		if (!strcmp(key, vl_assert_key((enum vl_assert_kind)i)))
+			return i;
+	return -1;
+}
+
+/* cmd = NODE [timeout=T] -- COMMAND: the words before "--" into w, the
+ * command (verbatim, blanks inside kept) into a->cmd. */
+static bool assert_cmd_split(struct pctx *c, struct member *m, const struct mkey *k,
+			     struct vl_assert *a, struct vl_strv *w)
+{
+	const char *p = k->val;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *s = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (p - s == 2 && !strncmp(s, "--", 2)) {
+			char *head = xstrndup(k->val, (size_t)(s - k->val));
+			vl_split(w, head, false);
+			free(head);
+			while (*p == ' ' || *p == '\t')
+				p++;
+			size_t n = strlen(p);
+			while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+				n--;
+			if (!n) {
+				perr(c, m->label, k->line, k->key, "no command after --; expected %s",
+				     assert_usage[VL_ASSERT_CMD]);
+				return false;
+			}
+			a->cmd = xstrndup(p, n);
+			return true;
+		}
+	}
+	perr(c, m->label, k->line, k->key, "missing \" -- \" before the command; expected %s",
+	     assert_usage[VL_ASSERT_CMD]);
+	return false;
+}
+
+/* The positional words of one assertion into a->args (and its values). */
+static bool assert_words(struct pctx *c, struct member *m, const struct mkey *k,
+			 struct vl_assert *a, struct vl_strv *w, struct vl_strv *args)
+{
+	size_t fixed;	/* endpoint words at the start */
+	long v;
+
+	switch (a->kind) {
+	case VL_ASSERT_REACH:
+	case VL_ASSERT_ISOLATE:
+		if (w->n < 2) {
+			perr(c, m->label, k->line, k->key, "needs at least two endpoints, e.g. %s",
+			     assert_usage[a->kind]);
+			return false;
+		}
+		fixed = w->n;
+		break;
+	case VL_ASSERT_MTU:
+		if (w->n != 3) {
+			perr(c, m->label, k->line, k->key, "expected %s", assert_usage[a->kind]);
+			return false;
+		}
+		if (parse_int(w->v[2], 68, 65535, &v)) {
+			perr(c, m->label, k->line, k->key, "size \"%s\" must be 68..65535 (%s)", w->v[2],
+			     assert_usage[a->kind]);
+			return false;
+		}
+		a->mtu = (int)v;
+		fixed = 2;
+		break;
+	case VL_ASSERT_ROUTE:
+		if (w->n != 3) {
+			perr(c, m->label, k->line, k->key, "expected %s", assert_usage[a->kind]);
+			return false;
+		}
+		fixed = 3;
+		break;
+	case VL_ASSERT_TCP:
+	case VL_ASSERT_UDP:
+		if (w->n != 2) {
+			perr(c, m->label, k->line, k->key, "expected %s", assert_usage[a->kind]);
+			return false;
+		}
+		fixed = 1;
+		break;
+	case VL_ASSERT_LATENCY:
+	case VL_ASSERT_RATE:
+	case VL_ASSERT_LOSS:
+		if (w->n < 3) {
+			perr(c, m->label, k->line, k->key, "expected %s", assert_usage[a->kind]);
+			return false;
+		}
+		if (!assert_bound(c, m, k, a, w->v + 2, w->n - 2))
+			return false;
+		fixed = 2;
+		break;
+	case VL_ASSERT_MAC: {
+		const char *colon = w->n == 2 ? strchr(w->v[0], ':') : NULL;
+		if (!colon || colon == w->v[0] || !colon[1] || strchr(colon + 1, ':')) {
+			perr(c, m->label, k->line, k->key, "expected %s", assert_usage[a->kind]);
+			return false;
+		}
+		if (vl_parse_mac(w->v[1], a->mac)) {
+			perr(c, m->label, k->line, k->key,
+			     "\"%s\" is not a MAC address like 02:00:00:00:00:01", w->v[1]);
+			return false;
+		}
+		vl_strv_push(args, w->v[0]);
+		return true;
+	}
+	case VL_ASSERT_CMD:
+	default:
+		if (w->n != 1 || strchr(w->v[0], ':') || strchr(w->v[0], '[')) {
+			perr(c, m->label, k->line, k->key,
+			     "a command runs inside one node: give its name before --; expected %s",
+			     assert_usage[VL_ASSERT_CMD]);
+			return false;
+		}
+		vl_strv_push(args, w->v[0]);
+		return true;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < fixed; i++) {
+		char *e = assert_endpoint(c, m, k, w->v[i], a->kind);
+		if (!e) {
+			ok = false;
+			continue;
+		}
+		vl_strv_push(args, e);
+		free(e);
+	}
+	if (a->kind == VL_ASSERT_TCP || a->kind == VL_ASSERT_UDP) {
+		char *e = assert_port_target(c, m, k, w->v[1], a->kind, &a->port);
+		if (!e)
+			return false;
+		vl_strv_push(args, e);
+		free(e);
+	}
+	return ok;
+}
+
 static void build_test(struct pctx *c, struct member *m)
 {
 	struct vl_test *x = VL_PUSH(c->t->tests, c->t->ntests, c->t->tests_cap);
@@ -1013,45 +1376,31 @@ static void build_test(struct pctx *c, struct member *m)
 	x->loc = loc_at(c, m->line, m->label);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mkey *k = &m->keys[i];
-		struct vl_strv tok = {0};
-		enum vl_assert_kind kind;
-		long size = 0;
-		vl_split(&tok, k->val, false);
-		if (!strcmp(k->key, "reach") || !strcmp(k->key, "isolate")) {
-			kind = k->key[0] == 'r' ? VL_ASSERT_REACH : VL_ASSERT_ISOLATE;
-			if (tok.n < 2) {
-				perr(c, m->label, k->line, k->key,
-				     "needs at least two endpoints, e.g. %s = web1 db1", k->key);
-				goto next;
-			}
-		} else if (!strcmp(k->key, "mtu")) {
-			kind = VL_ASSERT_MTU;
-			if (tok.n != 3) {
-				perr(c, m->label, k->line, k->key, "expected mtu = A B SIZE, e.g. web1 db1 1450");
-				goto next;
-			}
-			if (parse_int(tok.v[2], 68, 65535, &size)) {
-				perr(c, m->label, k->line, k->key, "size \"%s\" must be 68..65535", tok.v[2]);
-				goto next;
-			}
-			free(tok.v[2]);
-			tok.n = 2;
-		} else {
-			kind = VL_ASSERT_ROUTE;
-			if (tok.n != 3) {
-				perr(c, m->label, k->line, k->key, "expected path = A B HOP, e.g. web1 db1 r1");
-				goto next;
-			}
+		struct vl_strv w = {0}, args = {0};
+		struct vl_assert a;
+		int kind = assert_kind(k->key);
+		if (kind < 0)
+			continue; /* reported by check_keys */
+		memset(&a, 0, sizeof(a));
+		a.kind = (enum vl_assert_kind)kind;
+		a.timeout = VL_ASSERT_TIMEOUT_DEFAULT;
+		a.loc = loc_at(c, k->line, m->label);
+		bool ok = true;
+		if (a.kind == VL_ASSERT_CMD)
+			ok = assert_cmd_split(c, m, k, &a, &w);
+		else
+			vl_split(&w, k->val, false);
+		ok = ok && assert_options(c, m, k, &a, &w);
+		ok = ok && assert_words(c, m, k, &a, &w, &args);
+		vl_strv_free(&w);
+		if (!ok) {
+			vl_strv_free(&args);
+			free(a.cmd);
+			continue;
 		}
-		struct vl_assert *a = VL_PUSH(x->asserts, x->nasserts, x->asserts_cap);
-		a->kind = kind;
-		a->args = tok.v;
-		a->nargs = tok.n;
-		a->mtu = (int)size;
-		a->loc = loc_at(c, k->line, m->label);
-		continue;
-next:
-		vl_strv_free(&tok);
+		a.args = args.v;
+		a.nargs = args.n;
+		*VL_PUSH(x->asserts, x->nasserts, x->asserts_cap) = a;
 	}
 }
 
