@@ -52,10 +52,19 @@ int cmd_check(int argc, char **argv)
 	if (t->nmirrors)
 		count(&b, t->nmirrors, "mirror", "mirrors");
 	if (t->ntests) {
-		size_t n = 0;
+		/* "; 6 assertions: 3 reach, 2 isolate, 1 path" */
+		size_t n = 0, per[VL_ASSERT__COUNT] = {0};
 		for (size_t i = 0; i < t->ntests; i++)
-			n += t->tests[i].nasserts;
-		count(&b, n, "test", "tests");
+			for (size_t j = 0; j < t->tests[i].nasserts; j++, n++)
+				per[t->tests[i].asserts[j].kind]++;
+		vl_buf_printf(&b, "; %zu %s", n, n == 1 ? "assertion" : "assertions");
+		const char *sep = ": ";
+		for (int k = 0; k < VL_ASSERT__COUNT; k++)
+			if (per[k]) {
+				vl_buf_printf(&b, "%s%zu %s", sep, per[k],
+					      vl_assert_key((enum vl_assert_kind)k));
+				sep = ", ";
+			}
 	}
 	printf("%s: ok (%s)\n", file, b.s);
 	vl_buf_free(&b);

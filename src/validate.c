@@ -1141,37 +1141,501 @@ static void mirrors(struct vctx *v)
 	}
 }
 
+/* ---- tests: endpoints and what check can judge -------------------------- */
+
+/* A node's interfaces for tests: NICs 0..nnics-1, then subs. */
+static size_t n_ifs(const struct vl_node *n)
+{
+	return n->nnics + n->nsubs;
+}
+
+static const char *if_name(const struct vl_node *n, size_t x)
+{
+	return x < n->nnics ? n->nics[x].name : n->subs[x - n->nnics].name;
+}
+
+static const struct vl_addr *if_addrs(const struct vl_node *n, size_t x, size_t *na)
+{
+	*na = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+	return x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
+}
+
+static int if_mtu(const struct vl_node *n, size_t x)
+{
+	return x < n->nnics ? n->nics[x].mtu : n->subs[x - n->nnics].mtu;
+}
+
+static int if_find(const struct vl_node *n, const char *name)
+{
+	for (size_t x = 0; x < n_ifs(n); x++)
+		if (!strcmp(if_name(n, x), name))
+			return (int)x;
+	return -1;
+}
+
+/* The NIC carrying interface x (a sub's parent). */
+static int if_nic(const struct vl_node *n, int x)
+{
+	if (x < 0 || (size_t)x < n->nnics)
+		return x;
+	return vl_find_nic(n, n->subs[(size_t)x - n->nnics].parent);
+}
+
+/* The first address of interface x, IPv4 before IPv6; false when none. */
+static bool if_first_addr(const struct vl_node *n, size_t x, struct vl_prefix *out)
+{
+	size_t na;
+	const struct vl_addr *a = if_addrs(n, x, &na);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < na; i++)
+			if (a[i].p.family == (pass ? AF_INET6 : AF_INET)) {
+				*out = a[i].p;
+				out->len = pass ? 128 : 32;
+				return true;
+			}
+	return false;
+}
+
+static bool has_family(const struct vl_node *n, int family)
+{
+	for (size_t x = 0; x < n_ifs(n); x++) {
+		size_t na;
+		const struct vl_addr *a = if_addrs(n, x, &na);
+		for (size_t i = 0; i < na; i++)
+			if (a[i].p.family == family)
+				return true;
+	}
+	return false;
+}
+
+/* What each endpoint of an assertion may be. */
+enum ep_role {
+	EP_PEER,     /* reach/isolate: a lab node with an address */
+	EP_SRC,      /* sends the traffic: a lab node with an address */
+	EP_DST,      /* mtu/path target: also any address outside the lab */
+	EP_NODE_DST, /* tcp/udp/latency/rate/loss target: a lab node with an address */
+	EP_HOP,      /* path hop: a node (no NODE:IF) */
+	EP_IF,       /* mac: NODE:IF */
+	EP_NODE,     /* cmd: a node name */
+};
+
+static enum ep_role ep_role(enum vl_assert_kind k, size_t i)
+{
+	switch (k) {
+	case VL_ASSERT_REACH:
+	case VL_ASSERT_ISOLATE:
+		return EP_PEER;
+	case VL_ASSERT_MTU:
+		return i ? EP_DST : EP_SRC;
+	case VL_ASSERT_ROUTE:
+		return i == 0 ? EP_SRC : i == 1 ? EP_DST : EP_HOP;
+	case VL_ASSERT_MAC:
+		return EP_IF;
+	case VL_ASSERT_CMD:
+		return EP_NODE;
+	default:
+		return i ? EP_NODE_DST : EP_SRC;
+	}
+}
+
+/* Resolve a->args[i] into a->ep[i] (see struct vl_endpoint); *ifx is the
+ * interface used (index as in if_name), -1 when none. */
+static bool resolve_ep(struct vctx *v, struct vl_assert *a, size_t i, int *ifx)
+{
+	struct vl_topology *t = v->t;
+	const char *w = a->args[i], *key = vl_assert_key(a->kind);
+	enum ep_role role = ep_role(a->kind, i);
+	struct vl_endpoint *ep = &a->ep[i];
+	struct vl_prefix p;
+
+	ep->node_idx = ep->nic_idx = *ifx = -1;
+	if (role != EP_IF && role != EP_NODE && vl_prefix_parse(w, &p, false) == 0) {
+		p.len = p.family == AF_INET ? 32 : 128;
+		ep->addr = p;
+		const struct aent *e = aset_get(&v->addrs, &p);
+		if (e) {
+			ep->node_idx = vl_strmap_get(&v->nodes, e->node);
+			if (ep->node_idx >= 0) {
+				*ifx = if_find(&t->nodes[ep->node_idx], e->dev);
+				ep->nic_idx = if_nic(&t->nodes[ep->node_idx], *ifx);
+			}
+			return true;
+		}
+		if (role == EP_DST)
+			return true;
+		vl_err(v->d, &a->loc, key,
+		       "%s is not an address of any node in the lab; here %s needs a lab node (an outside address may only be the target B of mtu or path)",
+		       w, key);
+		return false;
+	}
+
+	const char *colon = strchr(w, ':');
+	char *node = colon ? xstrndup(w, (size_t)(colon - w)) : xstrdup(w);
+	int n = vl_strmap_get(&v->nodes, node);
+	bool ok = false;
+	if (n < 0) {
+		unknown(v, &a->loc, key, "node", node, &v->nodes);
+		goto out;
+	}
+	const struct vl_node *nd = &t->nodes[n];
+	ep->node_idx = n;
+	if (colon) {
+		if (role == EP_HOP) {
+			vl_err(v->d, &a->loc, key, "the hop is a node, not %s", w);
+			goto out;
+		}
+		*ifx = if_find(nd, colon + 1);
+		if (*ifx < 0) {
+			vl_err(v->d, &a->loc, key, "%s has no NIC %s", node, colon + 1);
+			goto out;
+		}
+		if_first_addr(nd, (size_t)*ifx, &ep->addr);
+	} else {
+		for (size_t x = 0; x < n_ifs(nd) && *ifx < 0; x++)
+			if (if_first_addr(nd, x, &ep->addr))
+				*ifx = (int)x;
+	}
+	ep->nic_idx = if_nic(nd, *ifx);
+	ok = true;
+	if (role != EP_IF && role != EP_NODE && !ep->addr.family) {
+		vl_err(v->d, &a->loc, key,
+		       "%s has no address to test with; give %s an address (e.g. nic = eth0 SWITCH auto) or name one that has",
+		       w, colon ? w : nd->name);
+		ok = false;
+	}
+out:
+	free(node);
+	return ok;
+}
+
+/* Which L2 segments each interface sits on, and which segments a forwarding
+ * node joins: enough to say "these two can never reach each other" without
+ * reading any routing table (so it errs towards "maybe"). */
+struct l3map {
+	struct vl_strmap ids;   /* "s3/10" (switch 3, VLAN 10), "l2/0" (link 2) */
+	struct vl_strv keys;
+	int *uf;                /* union-find over segment ids */
+	int **ifseg;            /* per node, per interface: segment id, -1 */
+};
+
+static int seg_id(struct l3map *g, char kind, int idx, int vlan)
+{
+	char *k = xasprintf("%c%d/%d", kind, idx, vlan);
+	int id = vl_strmap_get(&g->ids, k);
+	if (id < 0) {
+		vl_strv_push(&g->keys, k);
+		id = (int)g->keys.n - 1;
+		vl_strmap_add(&g->ids, g->keys.v[id], id);
+	}
+	free(k);
+	return id;
+}
+
+/* The VLAN of untagged frames on a switch (0 when it does not filter). */
+static int untagged_vlan(const struct vl_switch *s)
+{
+	return s->vlan_filtering == 1 ? (s->pvid ? s->pvid : 1) : 0;
+}
+
+static int nic_seg(struct vctx *v, struct l3map *g, const struct vl_nic *c, int vid)
+{
+	if (c->link_idx >= 0)
+		return seg_id(g, 'l', c->link_idx, vid);
+	if (c->sw_idx < 0)
+		return -1;
+	const struct vl_switch *s = &v->t->switches[c->sw_idx];
+	if (!vid)
+		vid = s->vlan_filtering != 1 ? 0 :
+		      c->access_vlan ? c->access_vlan :
+		      c->native_vlan ? c->native_vlan : untagged_vlan(s);
+	return seg_id(g, 's', c->sw_idx, vid);
+}
+
+static int uf_find(int *uf, int x)
+{
+	while (uf[x] != x)
+		x = uf[x] = uf[uf[x]];
+	return x;
+}
+
+static void l3map_build(struct vctx *v, struct l3map *g)
+{
+	struct vl_topology *t = v->t;
+	memset(g, 0, sizeof(*g));
+	g->ifseg = xcalloc(t->nnodes ? t->nnodes : 1, sizeof(*g->ifseg));
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		g->ifseg[i] = xcalloc(n_ifs(n) ? n_ifs(n) : 1, sizeof(int));
+		for (size_t x = 0; x < n_ifs(n); x++) {
+			int p = if_nic(n, (int)x);
+			g->ifseg[i][x] = p < 0 ? -1 :
+				nic_seg(v, g, &n->nics[p], x < n->nnics ? 0 : n->subs[x - n->nnics].vid);
+		}
+	}
+	size_t nov = 0;
+	for (size_t i = 0; i < t->noverlays; i++)
+		nov += t->overlays[i].nswitches;
+	int *ovseg = xcalloc(nov ? nov : 1, sizeof(int));
+	for (size_t i = 0, k = 0; i < t->noverlays; i++) {
+		const struct vl_overlay *o = &t->overlays[i];
+		for (size_t j = 0; j < o->nswitches; j++, k++) {
+			int s = o->sw_idx ? o->sw_idx[j] : -1;
+			ovseg[k] = s < 0 ? -1 :
+				seg_id(g, 's', s, o->vlan ? o->vlan : untagged_vlan(&t->switches[s]));
+		}
+	}
+	g->uf = xcalloc(g->keys.n ? g->keys.n : 1, sizeof(int));
+	for (size_t i = 0; i < g->keys.n; i++)
+		g->uf[i] = (int)i;
+	for (size_t i = 0, k = 0; i < t->noverlays; i++) {
+		int first = -1;
+		for (size_t j = 0; j < t->overlays[i].nswitches; j++, k++) {
+			if (ovseg[k] < 0)
+				continue;
+			if (first < 0)
+				first = ovseg[k];
+			else
+				g->uf[uf_find(g->uf, ovseg[k])] = uf_find(g->uf, first);
+		}
+	}
+	free(ovseg);
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		int first = -1;
+		if (!n->forward)
+			continue;
+		for (size_t x = 0; x < n_ifs(n); x++) {
+			int s = g->ifseg[i][x];
+			if (s < 0)
+				continue;
+			if (first < 0)
+				first = s;
+			else
+				g->uf[uf_find(g->uf, s)] = uf_find(g->uf, first);
+		}
+	}
+}
+
+static void l3map_free(struct vl_topology *t, struct l3map *g)
+{
+	for (size_t i = 0; i < t->nnodes; i++)
+		free(g->ifseg[i]);
+	free(g->ifseg);
+	free(g->uf);
+	vl_strmap_free(&g->ids);
+	vl_strv_free(&g->keys);
+}
+
+static bool l3_possible(const struct vl_topology *t, struct l3map *g, int a, int b)
+{
+	if (a == b)
+		return true;
+	for (size_t x = 0; x < n_ifs(&t->nodes[a]); x++)
+		for (size_t y = 0; y < n_ifs(&t->nodes[b]); y++) {
+			int sa = g->ifseg[a][x], sb = g->ifseg[b][y];
+			if (sa >= 0 && sb >= 0 && uf_find(g->uf, sa) == uf_find(g->uf, sb))
+				return true;
+		}
+	return false;
+}
+
+/* "switch sw1 VLAN 10, link wan" */
+static char *l3_where(const struct vl_topology *t, struct l3map *g, int n)
+{
+	struct vl_buf b = {0};
+	vl_buf_add(&b, "");
+	const struct vl_node *nd = &t->nodes[n];
+	for (size_t x = 0; x < n_ifs(nd); x++) {
+		int s = g->ifseg[n][x], idx, vlan;
+		char kind;
+		if (s < 0 || sscanf(g->keys.v[s], "%c%d/%d", &kind, &idx, &vlan) != 3)
+			continue;
+		if (b.len)
+			vl_buf_add(&b, ", ");
+		if (kind == 'l')
+			vl_buf_printf(&b, "link %s", t->links[idx].name);
+		else
+			vl_buf_printf(&b, "switch %s", t->switches[idx].name);
+		if (vlan)
+			vl_buf_printf(&b, " VLAN %d", vlan);
+	}
+	if (!b.len)
+		vl_buf_add(&b, "nothing");
+	return b.s;
+}
+
+static void warn_no_path(struct vctx *v, struct l3map *g, const struct vl_assert *a,
+			 size_t i, size_t j)
+{
+	const struct vl_topology *t = v->t;
+	int na = a->ep[i].node_idx, nb = a->ep[j].node_idx;
+	if (na < 0 || nb < 0 || l3_possible(t, g, na, nb))
+		return;
+	char *wa = l3_where(t, g, na), *wb = l3_where(t, g, nb);
+	vl_warn(v->d, &a->loc, vl_assert_key(a->kind),
+		"%s and %s have no possible L3 path: %s is on %s, %s on %s; no switch, VLAN, link or overlay is shared, and no forwarding node (router) joins them",
+		a->args[i], a->args[j], t->nodes[na].name, wa, t->nodes[nb].name, wb);
+	free(wa);
+	free(wb);
+}
+
+/* Traffic from ep i to ep j needs a source address of j's family. */
+static void check_family(struct vctx *v, const struct vl_assert *a, size_t i, size_t j)
+{
+	const struct vl_endpoint *s = &a->ep[i], *d = &a->ep[j];
+	if (s->node_idx < 0 || !d->addr.family || !s->addr.family ||
+	    has_family(&v->t->nodes[s->node_idx], d->addr.family))
+		return;
+	char b[64], alt[64] = "";
+	fmt_addr(&d->addr, b, sizeof(b));
+	if (d->node_idx >= 0) {
+		/* an address of the target that the source can reach */
+		const struct vl_node *n = &v->t->nodes[d->node_idx];
+		for (size_t x = 0; x < n_ifs(n) && !alt[0]; x++) {
+			size_t na;
+			const struct vl_addr *ad = if_addrs(n, x, &na);
+			for (size_t k = 0; k < na && !alt[0]; k++)
+				if (ad[k].p.family && ad[k].p.family != d->addr.family &&
+				    has_family(&v->t->nodes[s->node_idx], ad[k].p.family))
+					fmt_addr(&ad[k].p, alt, sizeof(alt));
+		}
+	}
+	if (alt[0])
+		vl_err(v->d, &a->loc, vl_assert_key(a->kind),
+		       "%s has no %s address to reach %s (%s) from; write %s's address %s instead of %s",
+		       a->args[i], d->addr.family == AF_INET6 ? "IPv6" : "IPv4", a->args[j], b,
+		       a->args[j], alt, a->args[j]);
+	else
+		vl_err(v->d, &a->loc, vl_assert_key(a->kind),
+		       "%s has no %s address to reach %s (%s) from, and no address of another family to use",
+		       a->args[i], d->addr.family == AF_INET6 ? "IPv6" : "IPv4", a->args[j], b);
+}
+
+static void check_mtu(struct vctx *v, const struct vl_assert *a, const int *ifx)
+{
+	for (size_t i = 0; i < 2; i++) {
+		const struct vl_endpoint *e = &a->ep[i];
+		if (e->node_idx < 0 || ifx[i] < 0)
+			continue;
+		const struct vl_node *n = &v->t->nodes[e->node_idx];
+		int m = if_mtu(n, (size_t)ifx[i]);
+		if (m && a->mtu > m)
+			vl_err(v->d, &a->loc, "mtu",
+			       "%d is larger than the MTU of %s %s (%d): a packet of that size cannot %s %s at all; assert at most %d",
+			       a->mtu, n->name, if_name(n, (size_t)ifx[i]), m, i ? "arrive at" : "leave",
+			       n->name, m);
+	}
+}
+
+static void check_mac(struct vctx *v, const struct vl_assert *a)
+{
+	const struct vl_endpoint *e = &a->ep[0];
+	if (e->node_idx < 0 || e->nic_idx < 0)
+		return;
+	const struct vl_nic *c = &v->t->nodes[e->node_idx].nics[e->nic_idx];
+	if (!c->mac_set || !memcmp(c->mac, a->mac, 6))
+		return;
+	vl_warn(v->d, &a->loc, "mac",
+		"%s gets the MAC %02x:%02x:%02x:%02x:%02x:%02x in this lab (%s), so this assertion will fail unless something changes it",
+		a->args[0], c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5],
+		"set by mac= or derived by vlab");
+}
+
+/* "10.0.1.1 10.0.1.2", smaller first: one key per unordered pair. */
+static char *pair_key(const struct vl_endpoint *x, const struct vl_endpoint *y)
+{
+	char a[64], b[64];
+	fmt_addr(&x->addr, a, sizeof(a));
+	fmt_addr(&y->addr, b, sizeof(b));
+	return strcmp(a, b) < 0 ? xasprintf("%s %s", a, b) : xasprintf("%s %s", b, a);
+}
+
+/* The same pair both in a reach and in an isolate, anywhere in the file. */
+static void reach_vs_isolate(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	struct vl_strmap reach = {0};
+	struct vl_strv keys = {0};
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < t->ntests; i++)
+			for (size_t j = 0; j < t->tests[i].nasserts; j++) {
+				const struct vl_assert *a = &t->tests[i].asserts[j];
+				if (a->kind != (pass ? VL_ASSERT_ISOLATE : VL_ASSERT_REACH) || !a->ep)
+					continue;
+				for (size_t x = 0; x < a->nargs; x++)
+					for (size_t y = x + 1; y < a->nargs; y++) {
+						if (!a->ep[x].addr.family || !a->ep[y].addr.family)
+							continue;
+						char *k = pair_key(&a->ep[x], &a->ep[y]);
+						if (!pass) {
+							vl_strv_push(&keys, k);
+							vl_strmap_add(&reach, keys.v[keys.n - 1], a->loc.line);
+						} else {
+							int line = vl_strmap_get(&reach, k);
+							if (line > 0)
+								vl_err(v->d, &a->loc, "isolate",
+								       "%s and %s are also asserted to reach each other (reach at line %d); a pair cannot be both",
+								       a->args[x], a->args[y], line);
+						}
+						free(k);
+					}
+			}
+	vl_strmap_free(&reach);
+	vl_strv_free(&keys);
+}
+
+static bool sends_traffic(enum vl_assert_kind k)
+{
+	return k != VL_ASSERT_ISOLATE && k != VL_ASSERT_MAC && k != VL_ASSERT_CMD;
+}
+
 static void tests(struct vctx *v)
 {
 	struct vl_topology *t = v->t;
+	struct l3map g;
+	bool have_map = false;
+
 	for (size_t i = 0; i < t->ntests; i++) {
 		struct vl_test *x = &t->tests[i];
 		for (size_t j = 0; j < x->nasserts; j++) {
 			struct vl_assert *a = &x->asserts[j];
-			const char *key = vl_assert_key(a->kind);
-			for (size_t k = 0; k < a->nargs; k++) {
-				const char *tok = a->args[k];
-				struct vl_prefix p;
-				if (vl_prefix_parse(tok, &p, false) == 0 && !strchr(tok, '/'))
-					continue; /* an address literal */
-				const char *colon = strchr(tok, ':');
-				char *node = colon ? xstrndup(tok, (size_t)(colon - tok)) : xstrdup(tok);
-				int n = vl_strmap_get(&v->nodes, node);
-				if (n < 0) {
-					unknown(v, &a->loc, key, "node", node, &v->nodes);
-				} else if (colon && !is_dev(&t->nodes[n], colon + 1)) {
-					vl_err(v->d, &a->loc, key, "%s has no NIC %s", node, colon + 1);
-				} else if (a->kind == VL_ASSERT_ROUTE && k == 2 && colon) {
-					vl_err(v->d, &a->loc, key, "the hop is a node, not %s", tok);
-				} else if (a->kind == VL_ASSERT_ROUTE && k == 2 && !t->nodes[n].forward) {
-					vl_warn(v->d, &a->loc, key,
-						"%s does not forward (forward = off), so no path passes through it",
-						node);
-				}
-				free(node);
+			int *ifx = xcalloc(a->nargs ? a->nargs : 1, sizeof(int));
+			bool ok = true;
+			a->ep = xcalloc(a->nargs ? a->nargs : 1, sizeof(*a->ep));
+			for (size_t k = 0; k < a->nargs; k++)
+				ok &= resolve_ep(v, a, k, &ifx[k]);
+			if (!ok) {
+				free(ifx);
+				continue;
 			}
+			if (a->kind == VL_ASSERT_ROUTE && !t->nodes[a->ep[2].node_idx].forward)
+				vl_warn(v->d, &a->loc, "path",
+					"%s does not forward (forward = off), so no path passes through it",
+					t->nodes[a->ep[2].node_idx].name);
+			if (a->kind == VL_ASSERT_MTU)
+				check_mtu(v, a, ifx);
+			if (a->kind == VL_ASSERT_MAC)
+				check_mac(v, a);
+			free(ifx);
+			if (!sends_traffic(a->kind))
+				continue;
+			size_t np = a->kind == VL_ASSERT_REACH ? a->nargs : 2;
+			for (size_t p = 0; p < np; p++)
+				for (size_t q = 0; q < np; q++)
+					if (p != q && (a->kind == VL_ASSERT_REACH || p == 0))
+						check_family(v, a, p, q);
+			if (!have_map) {
+				l3map_build(v, &g);
+				have_map = true;
+			}
+			for (size_t p = 0; p < np; p++)
+				for (size_t q = p + 1; q < np; q++)
+					warn_no_path(v, &g, a, p, q);
 		}
 	}
+	if (have_map)
+		l3map_free(t, &g);
+	reach_vs_isolate(v);
 }
 
 /* ---- device names inside shared namespaces ------------------------------ */

@@ -222,9 +222,14 @@ const char *vl_assert_key(enum vl_assert_kind k);
 enum vl_cmp { VL_CMP_LT, VL_CMP_LE, VL_CMP_GT, VL_CMP_GE };
 
 /* One endpoint, resolved by validation. A node endpoint (web1) means its
- * first address (first NIC with one, IPv4 before IPv6 in file order);
- * NODE:IF that NIC's first address; an address literal the node that has
- * it (node_idx -1 when no lab node has it: valid only as a target). */
+ * first address: the first interface with one (NICs in file order, then
+ * sub-interfaces), IPv4 before IPv6 within it; NODE:IF that interface's
+ * first address (IF may be a sub-interface: nic_idx is then its parent
+ * NIC); an address literal the node that has it, node_idx -1 when no lab
+ * node has it, which validation allows only as the target B of mtu and
+ * path. addr is a plain address (len 32/128). mac and cmd endpoints need
+ * no address (addr.family may be 0); every other one has one, and a source
+ * has an address of its target's family. */
 struct vl_endpoint {
 	int node_idx;               /* -1 = not a lab node */
 	int nic_idx;                /* index into node->nics, -1 = none/any */
@@ -233,7 +238,9 @@ struct vl_endpoint {
 
 struct vl_assert {
 	enum vl_assert_kind kind;
-	char **args;                /* endpoint words as written; for cmd: {NODE} */
+	char **args;                /* endpoint words as written ([v6] brackets and
+				     * tcp/udp :PORT removed); mac: {NODE:IF};
+				     * cmd: {NODE} */
 	size_t nargs;
 	struct vl_endpoint *ep;     /* nargs entries, filled by validation */
 	int mtu;                    /* MTU: SIZE */
