@@ -1582,8 +1582,9 @@ static void check_keys(struct pctx *c, struct raw_sec *s, int kind)
 				     s->name);
 			} else {
 				const char *dym = vl_did_you_mean(k->key, names, nk);
-				perr(c, s->label, k->line, k->key, "unknown key for [%s]%s%s%s", s->kind,
-				     dym ? " (did you mean " : "", dym ? dym : "", dym ? "?)" : "");
+				perr(c, s->label, k->line, k->key, "unknown key for [%s]%s%s%s%s", s->kind,
+				     dym ? " (did you mean " : "", dym ? dym : "", dym ? "?)" : "",
+				     kind == K_TEST ? "; an assertion is one of reach, isolate, mtu, path, tcp, udp, latency, rate, loss, mac, cmd" : "");
 			}
 			continue;
 		}
@@ -1674,8 +1675,10 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 			const struct raw_key *rk = &s->keys[j];
 			if (rk->skip)
 				continue;
+			/* a test's command is shell text: its $ stays for the shell */
+			bool verbatim = kind == K_TEST && !strcmp(rk->key, "cmd");
 			char *v = rk == host_key && hname ? xstrdup(hname)
-							  : subst(rk->val, istr, hstr, &why);
+				: verbatim ? xstrdup(rk->val) : subst(rk->val, istr, hstr, &why);
 			if (!v) {
 				perr(c, m.label, rk->line, rk->key, "%s", why);
 				continue;

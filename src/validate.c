@@ -1504,7 +1504,7 @@ static void check_family(struct vctx *v, const struct vl_assert *a, size_t i, si
 		vl_err(v->d, &a->loc, vl_assert_key(a->kind),
 		       "%s has no %s address to reach %s (%s) from; write %s's address %s instead of %s",
 		       a->args[i], d->addr.family == AF_INET6 ? "IPv6" : "IPv4", a->args[j], b,
-		       a->args[j], alt, a->args[j]);
+		       v->t->nodes[d->node_idx].name, alt, a->args[j]);
 	else
 		vl_err(v->d, &a->loc, vl_assert_key(a->kind),
 		       "%s has no %s address to reach %s (%s) from, and no address of another family to use",

@@ -330,6 +330,148 @@ static void test_big_range_fast(void **state)
 	vl_topology_free(&t);
 }
 
+/* Every assertion kind into the model, with its values and timeout. */
+static void test_asserts(void **state)
+{
+	(void)state;
+	struct vl_topology t;
+	parse_ok("[lab]\nname = a\n[test t]\n"
+		 "reach = a b:eth1 10.0.0.1 [fd00::1] fd00::2 timeout=10s\n"
+		 "isolate = a b\n"
+		 "mtu = a fd00::9 1450\n"
+		 "path = a 10.9.9.9 r\n"
+		 "tcp = a b:80\n"
+		 "tcp = a [fd00::1]:443\n"
+		 "udp = a b:eth0:53 timeout=500ms\n"
+		 "latency = a b > 20ms\n"
+		 "latency = a b <=1s\n"
+		 "rate = a b < 30mbit\n"
+		 "loss = a b >= 5%\n"
+		 "mac = a:eth0 02:00:00:AA:bb:01\n"
+		 "cmd = a timeout=20s -- ip -6 route | grep -q 'via fe80::'  \n"
+		 "cmd = a -- a -- b\n",
+		 &t);
+	assert_int_equal(t.ntests, 1);
+	struct vl_test *x = &t.tests[0];
+	assert_string_equal(x->name, "t");
+	assert_int_equal(x->nasserts, 14);
+	struct vl_assert *a = x->asserts;
+	assert_int_equal(a[0].kind, VL_ASSERT_REACH);
+	assert_int_equal(a[0].nargs, 5);
+	assert_string_equal(a[0].args[1], "b:eth1");
+	assert_string_equal(a[0].args[3], "fd00::1"); /* brackets gone */
+	assert_true(a[0].timeout == 10.0);
+	assert_true(a[1].timeout == 3.0); /* the default */
+	assert_int_equal(a[1].kind, VL_ASSERT_ISOLATE);
+	assert_int_equal(a[2].kind, VL_ASSERT_MTU);
+	assert_int_equal(a[2].mtu, 1450);
+	assert_int_equal(a[2].nargs, 2);
+	assert_string_equal(a[2].args[1], "fd00::9");
+	assert_int_equal(a[3].kind, VL_ASSERT_ROUTE);
+	assert_int_equal(a[3].nargs, 3);
+	assert_int_equal(a[4].kind, VL_ASSERT_TCP);
+	assert_int_equal(a[4].port, 80);
+	assert_int_equal(a[4].nargs, 2);
+	assert_string_equal(a[4].args[1], "b");
+	assert_string_equal(a[5].args[1], "fd00::1");
+	assert_int_equal(a[5].port, 443);
+	assert_int_equal(a[6].kind, VL_ASSERT_UDP);
+	assert_string_equal(a[6].args[1], "b:eth0");
+	assert_int_equal(a[6].port, 53);
+	assert_true(a[6].timeout == 0.5);
+	assert_int_equal(a[7].kind, VL_ASSERT_LATENCY);
+	assert_int_equal(a[7].cmp, VL_CMP_GT);
+	assert_true(a[7].bound == 0.02);
+	assert_int_equal(a[8].cmp, VL_CMP_LE);
+	assert_true(a[8].bound == 1.0);
+	assert_int_equal(a[9].kind, VL_ASSERT_RATE);
+	assert_int_equal(a[9].cmp, VL_CMP_LT);
+	assert_true(a[9].bound == 30e6);
+	assert_int_equal(a[10].kind, VL_ASSERT_LOSS);
+	assert_int_equal(a[10].cmp, VL_CMP_GE);
+	assert_true(a[10].bound == 5.0);
+	assert_int_equal(a[11].kind, VL_ASSERT_MAC);
+	assert_int_equal(a[11].nargs, 1);
+	assert_string_equal(a[11].args[0], "a:eth0");
+	assert_int_equal(a[11].mac[3], 0xaa);
+	assert_int_equal(a[11].mac[5], 0x01);
+	assert_int_equal(a[12].kind, VL_ASSERT_CMD);
+	assert_int_equal(a[12].nargs, 1);
+	assert_string_equal(a[12].args[0], "a");
+	assert_string_equal(a[12].cmd, "ip -6 route | grep -q 'via fe80::'");
+	assert_true(a[12].timeout == 20.0);
+	assert_string_equal(a[13].cmd, "a -- b"); /* the first -- splits */
+	for (int k = 0; k < VL_ASSERT__COUNT; k++)
+		assert_string_not_equal(vl_assert_key((enum vl_assert_kind)k), "?");
+	vl_topology_free(&t);
+
+	/* a command is shell text: no $i/$h substitution, even in a range */
+	parse_ok("[lab]\nname = a\n[test t1..2]\ncmd = a -- test \"$(hostname)\" = \"$NAME\"\n", &t);
+	assert_int_equal(t.ntests, 2);
+	assert_string_equal(t.tests[1].name, "t2");
+	assert_string_equal(t.tests[1].asserts[0].cmd, "test \"$(hostname)\" = \"$NAME\"");
+	vl_topology_free(&t);
+}
+
+/* One bad assertion: no assertion built, one error with this text. */
+static void assert_bad(const char *line, const char *want)
+{
+	struct vl_topology t;
+	struct vl_diags d = {0};
+	char *text = xasprintf("[lab]\nname = a\n[test x]\n%s\n", line);
+	vl_parse_string("t.ini", text, &t, &d);
+	char *s = diag_text(&d);
+	if (!strstr(s, want) || d.errors != 1)
+		fprintf(stderr, "%s\nexpected one error with \"%s\", got:\n%s", line, want, s);
+	assert_non_null(strstr(s, want));
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(t.tests[0].nasserts, 0);
+	free(s);
+	free(text);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+}
+
+static void test_asserts_bad(void **state)
+{
+	(void)state;
+	assert_bad("reach = a", "t.ini:4: error: [test x] reach: needs at least two endpoints, e.g. reach = A B [C...]");
+	assert_bad("reach = a 10.0.0.1/24", "\"10.0.0.1/24\": an endpoint address has no prefix length; say 10.0.0.1");
+	assert_bad("reach = a b:c:d", "\"b:c:d\" is not an endpoint: say NODE, NODE:IF or an address");
+	assert_bad("reach = a [10.0.0.1]", "brackets hold an IPv6 address");
+	assert_bad("isolate = a b tmeout=2s", "unknown option \"tmeout=\" (did you mean timeout=?)");
+	assert_bad("isolate = a timeout=2s b", "\"b\" after the options: options such as timeout= go last");
+	assert_bad("isolate = a b timeout=2s timeout=3s", "option timeout= given twice");
+	assert_bad("isolate = a b timeout=5", "timeout=5: expected a time above zero with a unit");
+	assert_bad("isolate = a b timeout=0ms", "timeout=0ms: expected a time above zero");
+	assert_bad("mtu = a b", "expected mtu = A B SIZE, e.g. mtu = web1 db1 1450");
+	assert_bad("mtu = a b 67", "size \"67\" must be 68..65535");
+	assert_bad("mtu = a b 1500b", "size \"1500b\" must be 68..65535");
+	assert_bad("path = a b", "expected path = A B HOP, e.g. path = pc1 web gw");
+	assert_bad("tcp = a b", "\"b\": the target needs a port; expected tcp = A B:PORT");
+	assert_bad("tcp = a b:0", "port \"0\" must be 1..65535");
+	assert_bad("tcp = a b:65536", "port \"65536\" must be 1..65535");
+	assert_bad("udp = a b:http", "port \"http\" must be 1..65535");
+	assert_bad("tcp = a fd00::1:80", "\"fd00::1:80\": put an IPv6 address in brackets before the port, e.g. [fd00::2]:80");
+	assert_bad("tcp = a [fd00::1]80", "expected [IPV6]:PORT, e.g. [fd00::2]:80");
+	assert_bad("udp = a b:53 c", "expected udp = A B:PORT");
+	assert_bad("latency = a b 20ms", "expected a comparison <, <=, > or >= and a bound after A B: latency = A B OP TIME");
+	assert_bad("latency = a b = 20ms", "expected a comparison");
+	assert_bad("latency = a b <", "expected a comparison");
+	assert_bad("latency = a b < 20", "\"20\": expected a time with a unit: us, ms or s");
+	assert_bad("rate = a b > fast", "\"fast\": expected a rate: bit, kbit, mbit");
+	assert_bad("rate = a b > 0mbit", "\"0mbit\": expected a rate");
+	assert_bad("loss = a b < 101%", "\"101%\": expected a percentage 0..100, e.g. loss = vm1 vm2 < 5%");
+	assert_bad("mac = a 02:00:00:00:00:01", "expected mac = NODE:IF MAC");
+	assert_bad("mac = a:eth0", "expected mac = NODE:IF MAC");
+	assert_bad("mac = a:eth0 02:00:00:00:00", "\"02:00:00:00:00\" is not a MAC address like 02:00:00:00:00:01");
+	assert_bad("cmd = a true", "missing \" -- \" before the command; expected cmd = NODE -- COMMAND");
+	assert_bad("cmd = a --", "no command after --");
+	assert_bad("cmd = a --   ", "no command after --"); /* blanks are not a command */
+	assert_bad("cmd = a:eth0 -- true", "a command runs inside one node: give its name before --");
+	assert_bad("cmd = -- true", "a command runs inside one node");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +485,8 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_big_range_fast),
+		cmocka_unit_test(test_asserts),
+		cmocka_unit_test(test_asserts_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

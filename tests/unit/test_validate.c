@@ -326,6 +326,171 @@ static void test_small_subnets(void **state)
 	vl_topology_free(&t);
 }
 
+/* Endpoints resolve as model.h says: first interface with an address
+ * (IPv4 first), NODE:IF, sub-interfaces (nic_idx = parent), literals. */
+static void test_assert_endpoints(void **state)
+{
+	(void)state;
+	struct vl_topology t;
+	struct vl_diags d = {0};
+	char b[64];
+	load_str("[lab]\nname = e\n[switch s]\nsubnet = 10.0.0.0/24\nsubnet6 = fd00::/64\n"
+		 "[vm a]\nnic = eth0 s\nnic = eth1 s auto6 auto\n"
+		 "[vm b]\nnic = eth0 s auto6\n"
+		 "[router r]\nnic = eth0 s trunk=10\nsub = eth0.10 10.1.0.1/24\n"
+		 "[test]\nisolate = a b:eth0 r\nmtu = a 192.0.2.1 1400\nmac = r:eth0.10 02:00:00:00:00:01\n"
+		 "cmd = b -- true\nreach = b:eth0 fd00::1\n",
+		 &t, &d);
+	char *s = diag_text(&d);
+	if (d.errors)
+		fprintf(stderr, "%s", s);
+	assert_int_equal(d.errors, 0);
+	free(s);
+	struct vl_assert *a = t.tests[0].asserts;
+	/* a: eth0 has no address; eth1's IPv4 comes before its IPv6 */
+	assert_int_equal(a[0].ep[0].node_idx, 0);
+	assert_int_equal(a[0].ep[0].nic_idx, 1);
+	assert_string_equal(addr(&a[0].ep[0].addr, b), "10.0.0.1/32");
+	assert_int_equal(a[0].ep[1].node_idx, 1);
+	assert_int_equal(a[0].ep[1].nic_idx, 0);
+	assert_int_equal(a[0].ep[1].addr.family, AF_INET6);
+	/* r has its address on a sub-interface: nic_idx is the parent */
+	assert_int_equal(a[0].ep[2].node_idx, 2);
+	assert_int_equal(a[0].ep[2].nic_idx, 0);
+	assert_string_equal(addr(&a[0].ep[2].addr, b), "10.1.0.1/32");
+	/* an address outside the lab, as an mtu target */
+	assert_int_equal(a[1].ep[1].node_idx, -1);
+	assert_int_equal(a[1].ep[1].nic_idx, -1);
+	assert_string_equal(addr(&a[1].ep[1].addr, b), "192.0.2.1/32");
+	assert_int_equal(a[2].ep[0].node_idx, 2);
+	assert_int_equal(a[2].ep[0].nic_idx, 0);
+	assert_int_equal(a[3].ep[0].node_idx, 1);
+	/* a literal of a lab node resolves to that node and NIC */
+	assert_int_equal(a[4].ep[0].addr.family, AF_INET6);
+	assert_int_equal(a[4].ep[1].node_idx, 0);
+	assert_int_equal(a[4].ep[1].nic_idx, 1);
+	assert_int_equal(a[4].ep[1].addr.family, AF_INET6);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+}
+
+static const char *const assert_lab =
+	"[lab]\nname = j\n"
+	"[switch s]\nsubnet = 10.0.0.0/24\n"
+	"[switch s2]\nsubnet = 10.0.2.0/24\n"
+	"[switch v]\nsubnet = 10.0.5.0/24\n"
+	"[vm a]\nnic = eth0 s auto mtu=1400\n"
+	"[vm b]\nnic = eth0 s auto\n"
+	"[vm c]\nnic = eth0 s2 auto\n"
+	"[vm d]\nnic = eth0 s\n"
+	"[vm six]\nnic = eth0 s fd00::6/64\n"
+	"[vm red]\nnic = eth0 v auto vlan=10\n"
+	"[vm blue]\nnic = eth0 v auto vlan=20\n"
+	"[vm green]\nnic = eth0 v auto vlan=30\n"
+	"[router r]\nnic = eth0 v trunk=10,20\nsub = eth0.10 10.0.10.1/24\nsub = eth0.20 10.0.20.1/24\n"
+	"[vm h]\nnic = eth0 s2 auto\nnic = eth1 s auto\n"
+	"[test]\n";
+
+/* The assertions `extra` (line 33 on) on assert_lab: the errors and
+ * warnings expected, and `want` in the text when not NULL. */
+static void judge(const char *extra, size_t errors, size_t warnings, const char *want)
+{
+	struct vl_topology t;
+	struct vl_diags d = {0};
+	char *text = xasprintf("%s%s\n", assert_lab, extra);
+	load_str(text, &t, &d);
+	char *s = diag_text(&d);
+	if (d.errors != errors || d.warnings != warnings || (want && !strstr(s, want)))
+		fprintf(stderr, "%s\nwanted %zu errors, %zu warnings, \"%s\"; got:\n%s", extra,
+			errors, warnings, want ? want : "", s);
+	assert_int_equal(d.errors, errors);
+	assert_int_equal(d.warnings, warnings);
+	if (want)
+		assert_non_null(strstr(s, want));
+	free(s);
+	free(text);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+}
+
+static void test_assert_judgments(void **state)
+{
+	(void)state;
+	/* good: same switch; VLANs joined by the router; a host on both */
+	judge("reach = a b\nreach = red blue r\nreach = c h\nreach = h b\nisolate = red green\n"
+	      "mtu = a b 1400\nmtu = b 192.0.2.1 1500\npath = red blue r\ntcp = a b:22\n"
+	      "udp = a 10.0.0.2:53 timeout=1s\nlatency = a b < 5ms\nrate = a b > 1mbit\n"
+	      "loss = a b <= 1%\ncmd = d -- true\nreach = six fd00::6\n", 0, 0, NULL);
+	/* reach and isolate of one pair, across [test] sections */
+	judge("reach = a b c\n[test other]\nisolate = b a", 1, 2,
+	      "t.ini:35: error: [test other] isolate: b and a are also asserted to reach each other (reach at line 33)");
+	/* a literal names the same address as the node */
+	judge("reach = a b\nisolate = 10.0.0.1 b", 1, 0, "10.0.0.1 and b are also asserted");
+	/* no shared segment */
+	judge("reach = a c", 0, 1,
+	      "t.ini:33: warning: [test] reach: a and c have no possible L3 path: a is on switch s, c on switch s2");
+	/* other VLAN, no router on it */
+	judge("reach = red green", 0, 1, "red is on switch v VLAN 10, green on switch v VLAN 30");
+	judge("latency = a c < 1s", 0, 1, "no possible L3 path");
+	/* isolate, mac and cmd send nothing to judge */
+	judge("isolate = a c", 0, 0, NULL);
+	/* a forwarding host joins its segments; a plain one does not */
+	judge("reach = a c\n[vm fw]\nnic = eth0 s auto\nnic = eth1 s2 auto\nforward = on", 0, 0, NULL);
+	/* MTU */
+	judge("mtu = a b 1401", 1, 0,
+	      "t.ini:33: error: [test] mtu: 1401 is larger than the MTU of a eth0 (1400): a packet of that size cannot leave a at all; assert at most 1400");
+	judge("mtu = b a 1500", 1, 0, "cannot arrive at a");
+	/* addresses */
+	judge("reach = a d", 1, 0, "d has no address to test with");
+	judge("tcp = a d:80", 1, 0, "d has no address to test with");
+	judge("reach = a six", 2, 0, "a has no IPv6 address to reach six (fd00::6) from, and no address of another family");
+	judge("tcp = a 192.0.2.1:80", 1, 0,
+	      "192.0.2.1 is not an address of any node in the lab; here tcp needs a lab node");
+	judge("mtu = 192.0.2.1 a 1400", 1, 0, "192.0.2.1 is not an address of any node");
+	judge("reach = a 192.0.2.1", 1, 0, "192.0.2.1 is not an address of any node");
+	/* names */
+	judge("reach = a bb", 1, 0, "reach: unknown node \"bb\" (did you mean b?)");
+	judge("udp = a b:eth7:53", 1, 0, "b has no NIC eth7");
+	judge("mac = a:eth1 02:00:00:00:00:01", 1, 0, "mac: a has no NIC eth1");
+	judge("cmd = nobody -- true", 1, 0, "cmd: unknown node \"nobody\"");
+	judge("path = red blue r:eth0", 1, 0, "the hop is a node, not r:eth0");
+	judge("path = red blue b", 0, 1, "b does not forward (forward = off)");
+	judge("mac = a:eth0 02:00:00:00:00:01", 0, 1, "a:eth0 gets the MAC");
+	judge("[vm m]\nnic = eth0 s mac=02:00:00:00:00:07\n[test]\nmac = m:eth0 02:00:00:00:00:07",
+	      0, 0, NULL);
+}
+
+/* tests/good/tests.ini: every kind, no warning; what the runner reads. */
+static void test_assert_good_file(void **state)
+{
+	(void)state;
+	struct vl_topology t;
+	char b[64];
+	load("tests/good/tests.ini", &t, 0, NULL);
+	assert_int_equal(t.ntests, 4);
+	bool seen[VL_ASSERT__COUNT] = {0};
+	for (size_t i = 0; i < t.ntests; i++)
+		for (size_t j = 0; j < t.tests[i].nasserts; j++) {
+			const struct vl_assert *a = &t.tests[i].asserts[j];
+			seen[a->kind] = true;
+			assert_non_null(a->ep);
+			assert_true(a->timeout > 0);
+		}
+	for (int k = 0; k < VL_ASSERT__COUNT; k++)
+		assert_true(seen[k]);
+	const struct vl_assert *p = &t.tests[0].asserts[4]; /* path = pc 198.51.100.7 gw */
+	assert_int_equal(p->kind, VL_ASSERT_ROUTE);
+	assert_int_equal(p->ep[1].node_idx, -1);
+	assert_string_equal(addr(&p->ep[1].addr, b), "198.51.100.7/32");
+	assert_int_equal(p->ep[2].node_idx, vl_find_node(&t, "gw"));
+	const struct vl_assert *tcp6 = &t.tests[1].asserts[1]; /* tcp = pc [fd00:2::1]:443 */
+	assert_int_equal(tcp6->port, 443);
+	assert_int_equal(tcp6->ep[1].node_idx, vl_find_node(&t, "srv"));
+	assert_string_equal(addr(&tcp6->ep[1].addr, b), "fd00:2::1/128");
+	assert_true(tcp6->timeout == 5.0);
+	vl_topology_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +505,9 @@ int main(void)
 		cmocka_unit_test(test_ranges_big),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_small_subnets),
+		cmocka_unit_test(test_assert_endpoints),
+		cmocka_unit_test(test_assert_judgments),
+		cmocka_unit_test(test_assert_good_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
