@@ -129,6 +129,11 @@ void vl_nl_close(struct vl_nl *nl);
  * the kernel's extended-ack text (if any) in vl_nl_extack(). */
 int vl_nl_talk(struct vl_nl *nl, struct nlmsghdr *nlh);
 const char *vl_nl_extack(void);
+/* Wait at most timeout_ms for the socket to be readable (poll), then read.
+ * Bytes read, -ETIMEDOUT, -EINTR (a signal came: give up), -errno. Every
+ * netlink read goes through it: none can block forever. */
+#define VL_NL_TIMEOUT_MS 10000
+ssize_t vl_nl_recv(int fd, void *buf, size_t len, int timeout_ms);
 /* Dump: callback gets every message. */
 int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
 	       int (*cb)(const struct nlmsghdr *, void *), void *data);
@@ -167,8 +172,14 @@ int vl_tc_shape(struct vl_nl *nl, int ifindex, int mtu, const struct vl_shape *s
 int vl_tc_mirror(struct vl_nl *nl, int ifindex, int to_ifindex, bool ingress, bool egress);
 /* Try tbf/netem/clsact/u32/mirred on two devices of a throwaway namespace. */
 int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_t *have);
-/* nftables masquerade; runs in the current netns. */
+/* nftables masquerade; runs in the current netns. Fails (never hangs)
+ * on kernels without nf_tables: -EOPNOTSUPP, -ETIMEDOUT or -EINTR. */
 int vl_nft_masquerade(const char *oifname);
+/* The acks of an nftables batch in buf: 1 when the last request (`last`)
+ * is acked, 0 to read on, -errno for the first error of a message with
+ * seq >= `begin` (the batch-begin message itself is answered with an error
+ * when the kernel lacks nf_tables). Exported for unit tests. */
+int vl_nft_scan_acks(const void *buf, size_t len, uint32_t begin, uint32_t last);
 
 /* Join a lab node the way `ip netns exec` does (netns, private mount ns,
  * /sys of that netns, the files of /etc/netns/<ns> over /etc). 0, or an exit code
