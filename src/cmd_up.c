@@ -10,6 +10,7 @@
 
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
+#include "vlab/limits.h"
 #include "vlab/plan.h"
 #include "vlab/sig.h"
 #include "vlab/state.h"
@@ -225,6 +226,11 @@ int cmd_up(int argc, char **argv)
 	if (vl_sig_caught()) {
 		vl_plan_free(&p);
 		return vl_sig_exit(rc);
+	}
+	/* open files, namespaces, memory: refused before anything exists */
+	if (vl_limits_check(&p) < 0) {
+		vl_plan_free(&p);
+		return vl_sig_exit(VL_EXIT_FAIL);
 	}
 	rc = run(argv[1], &p);
 	vl_plan_free(&p);
