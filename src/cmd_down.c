@@ -73,7 +73,7 @@ int cmd_down(int argc, char **argv)
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
-	n += vl_teardown_netns(ns.v + half, ns.n - half, 5.0);
+	n += vl_teardown_netns(ns.v ? ns.v + half : NULL, ns.n - half, 5.0);
 	for (size_t i = 0; i < ns.n; i++)
 		if (vl_netns_exists(ns.v[i]) || vl_netns_mounted(ns.v[i])) {
 			fprintf(stderr, "vlab: namespace %s is still there\n", ns.v[i]);
