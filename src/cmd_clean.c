@@ -16,6 +16,7 @@
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
 #include "vlab/naming.h"
+#include "vlab/sig.h"
 #include "vlab/state.h"
 
 struct labinfo {
@@ -72,6 +73,7 @@ int cmd_clean(int argc, char **argv)
 	int rc = vl_need_root("clean");
 	if (rc)
 		return rc;
+	vl_sig_guard(); /* clean finishes what it started; signals only noted */
 	const char *verb = dry ? "would remove" : "removing";
 
 	struct vl_strv names = {0};

@@ -1,6 +1,7 @@
 /* vlab down LAB|FILE: remove every namespace of the lab (from its state,
  * plus marked ones the state missed), their /etc/netns files and the
- * state. Needs no topology file; works after a crash or a half-done up. */
+ * state. Needs no topology file; works after a crash or a half-done up.
+ * Always under the lab's lock; SIGINT/TERM/HUP do not cut it short. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
+#include "vlab/sig.h"
 #include "vlab/state.h"
 
 static double now_s(void)
@@ -31,37 +33,75 @@ int cmd_down(int argc, char **argv)
 	if (!lab)
 		return VL_EXIT_FAIL;
 
+	/* From here on a signal is noted and the teardown finished: a lab
+	 * half torn down helps nobody. Exit 128+signal afterwards. */
+	vl_sig_guard();
 	double t0 = now_s();
-	int lock = vl_state_lock(lab, false, NULL);
+	/* Always under the lab's lock, even when its directory does not exist
+	 * yet: an `up` that just started holds it (or will find us holding
+	 * it), so we never delete what a running `up` is making. */
+	bool made_dir = false;
+	int lock = vl_state_lock(lab, true, &made_dir);
 	if (lock == -EWOULDBLOCK) {
-		fprintf(stderr, "vlab: lab %s is busy: another vlab command is working on it\n", lab);
+		fprintf(stderr, "vlab: lab %s is busy: another vlab command is working on it; "
+			"nothing removed\n", lab);
 		free(lab);
-		return VL_EXIT_BUSY;
+		return vl_sig_exit(VL_EXIT_BUSY);
+	}
+	if (lock < 0) {
+		fprintf(stderr, "vlab: locking lab %s in %s: %s\n", lab, VL_RUN_DIR, strerror(-lock));
+		free(lab);
+		return vl_sig_exit(VL_EXIT_FAIL);
 	}
 	struct vl_state st;
-	bool have_state = vl_state_read(lab, &st) == 0;
+	bool have_state = false;
 	struct vl_strv ns = {0};
+	bool left = false;
+	int n = 0;
+	if (vl_fault_phase("down-lock") < 0) {
+		rc = VL_EXIT_KERNEL;
+		goto out;
+	}
+	have_state = vl_state_read(lab, &st) == 0;
 	vl_lab_netns(lab, have_state ? &st : NULL, &ns);
 
 	vl_netns_holders(lab, ns.v, ns.n);
-	int n = vl_teardown_netns(ns.v, ns.n, 5.0);
-	bool left = false;
+	/* in two halves, for the `down-teardown` fault phase (test-only) */
+	size_t half = ns.n / 2;
+	n = vl_teardown_netns(ns.v, half, 5.0);
+	if (vl_fault_phase("down-teardown") < 0) {
+		rc = VL_EXIT_KERNEL;
+		goto out;
+	}
+	n += vl_teardown_netns(ns.v ? ns.v + half : NULL, ns.n - half, 5.0);
 	for (size_t i = 0; i < ns.n; i++)
 		if (vl_netns_exists(ns.v[i]) || vl_netns_mounted(ns.v[i])) {
 			fprintf(stderr, "vlab: namespace %s is still there\n", ns.v[i]);
 			left = true;
 		}
-	if (lock >= 0 || have_state)
-		vl_state_remove(lab);
-	vl_state_unlock(lock);
+	if (vl_fault_phase("down-state") < 0) {
+		rc = VL_EXIT_KERNEL;
+		goto out;
+	}
+	vl_state_remove(lab);
+	lock = -1; /* its file is gone with the directory */
 
 	if (left) {
 		rc = VL_EXIT_KERNEL;
-	} else if (!n && !have_state && lock < 0) {
+	} else if (!n && !have_state && made_dir) {
 		printf("vlab: lab %s is not running: nothing to remove\n", lab);
 	} else {
 		printf("vlab: lab %s is down: removed %d namespace%s in %.3f s\n", lab, n,
 		       n == 1 ? "" : "s", now_s() - t0);
+	}
+out:
+	vl_state_unlock(lock);
+	if (vl_sig_caught()) {
+		int s = vl_sig_caught();
+		fprintf(stderr, "vlab: signal %d (%s) received during down: %s\n", s, strsignal(s),
+			rc ? "stopped" : "finished the teardown first, lab removed");
+		if (!left)
+			rc = vl_sig_exit(rc);
 	}
 	if (have_state)
 		vl_state_free(&st);

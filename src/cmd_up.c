@@ -1,5 +1,6 @@
 /* vlab up FILE: load, plan, check the kernel and the names, then run the
- * plan; on any failure or SIGINT/SIGTERM everything is rolled back. */
+ * plan; on any failure, or SIGINT/SIGTERM/SIGHUP at any moment before the
+ * lab is recorded as up, everything is rolled back (exit 128+signal). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,23 +10,30 @@
 
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
+#include "vlab/limits.h"
 #include "vlab/plan.h"
+#include "vlab/sig.h"
 #include "vlab/state.h"
 
-static volatile sig_atomic_t stop_sig;
-
-static void on_signal(int sig)
+static void say_interrupted(const char *lab)
 {
-	stop_sig = sig;
+	int s = vl_sig_caught();
+	fprintf(stderr, "vlab: interrupted by signal %d (%s): lab %s rolled back, nothing left\n",
+		s, strsignal(s), lab);
 }
 
-static void catch_signals(void)
+/* The plan ran to its end but the lab is not to stay (a signal, or the
+ * fault hook): remove every namespace the state recorded, like `down`. */
+static void undo_lab(const char *lab)
 {
-	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	struct vl_state st;
+	bool have = vl_state_read(lab, &st) == 0;
+	struct vl_strv ns = {0};
+	vl_lab_netns(lab, have ? &st : NULL, &ns);
+	vl_teardown_netns(ns.v, ns.n, 5.0);
+	vl_strv_free(&ns);
+	if (have)
+		vl_state_free(&st);
 }
 
 /* Is a lab already there? 0 = no; else the exit code, message printed. */
@@ -78,6 +86,10 @@ static int preflight(const struct vl_plan *p)
 {
 	uint32_t want = vl_plan_features(p), have = 0;
 	int r = vl_probe_features(want, &have);
+	if (r == -ECANCELED)
+		return -2; /* the fault hook (test-only), message printed */
+	if (vl_sig_caught())
+		return -1; /* probes may have failed with EINTR: say nothing */
 	if (r < 0) {
 		fprintf(stderr, "vlab: cannot create a network namespace: %s (kernel lacks "
 			"CONFIG_NET_NS, or not enough privileges)\n", strerror(-r));
@@ -118,12 +130,23 @@ static int run(const char *file, struct vl_plan *p)
 		fprintf(stderr, "vlab: locking lab %s in %s: %s\n", p->lab, VL_RUN_DIR, strerror(-lock));
 		goto out;
 	}
+	if (vl_fault_phase("lock") < 0) {
+		rc = VL_EXIT_KERNEL;
+		goto cleanup;
+	}
+	if (vl_sig_caught())
+		goto cleanup;
 	int c = check_running(p->lab, hash, abs);
 	if (c) {
 		rc = c < 0 ? VL_EXIT_OK : c;
 		goto out;
 	}
-	if (check_names(p) || preflight(p) < 0)
+	if (check_names(p))
+		goto cleanup;
+	int pf = preflight(p);
+	if (pf == -2)
+		rc = VL_EXIT_KERNEL;
+	if (pf < 0 || vl_sig_caught())
 		goto cleanup;
 
 	int sfd = vl_state_begin(p->lab, abs, hash);
@@ -133,8 +156,23 @@ static int run(const char *file, struct vl_plan *p)
 	}
 	struct vl_buf err = {0};
 	struct vl_exec_stats st = {0};
-	catch_signals();
-	int r = vl_exec_plan(p, sfd, &stop_sig, &err, &st);
+	int r = vl_exec_plan(p, sfd, vl_sig_flag(), &err, &st);
+	if (r == 0) {
+		/* The plan is done; a signal before the commit point below
+		 * still undoes the whole lab. */
+		if (vl_fault_phase("state") < 0) {
+			rc = VL_EXIT_KERNEL;
+			r = -2;
+		} else {
+			vl_sig_hold(); /* the commit point: later signals wait for exit */
+			if (vl_sig_caught())
+				r = 1;
+		}
+		if (r) {
+			close(sfd);
+			undo_lab(p->lab);
+		}
+	}
 	if (r == 0) {
 		vl_state_finish(sfd);
 		printf("vlab: lab %s is up: %zu namespaces, %zu operations in %.3f s\n", p->lab,
@@ -142,14 +180,13 @@ static int run(const char *file, struct vl_plan *p)
 		rc = VL_EXIT_OK;
 		goto out;
 	}
-	close(sfd);
-	if (r > 0) {
-		fprintf(stderr, "vlab: interrupted by signal %d: lab %s rolled back, nothing left\n",
-			(int)stop_sig, p->lab);
-		rc = 128 + (int)stop_sig;
-	} else {
+	if (r == 1 || r == -1)
+		close(sfd);
+	if (r == -1 && !vl_sig_caught()) {
 		fprintf(stderr, "%s\nvlab: lab %s rolled back, nothing left\n", err.s, p->lab);
 		rc = VL_EXIT_KERNEL;
+	} else if (r == -2) {
+		fprintf(stderr, "vlab: lab %s rolled back, nothing left\n", p->lab);
 	}
 	vl_buf_free(&err);
 	vl_state_remove(p->lab);
@@ -163,6 +200,10 @@ cleanup:
 	}
 out:
 	vl_state_unlock(lock);
+	if (vl_sig_caught() && rc != VL_EXIT_OK) {
+		say_interrupted(p->lab);
+		rc = vl_sig_exit(rc);
+	}
 	free(abs);
 	free(hash);
 	return rc;
@@ -177,10 +218,20 @@ int cmd_up(int argc, char **argv)
 	int rc = vl_need_root("up");
 	if (rc)
 		return rc;
+	vl_sig_guard(); /* before the first change of anything */
 	struct vl_plan p;
 	rc = vl_load_plan(argv[1], false, &p);
 	if (rc)
-		return rc;
+		return vl_sig_exit(rc);
+	if (vl_sig_caught()) {
+		vl_plan_free(&p);
+		return vl_sig_exit(rc);
+	}
+	/* open files, namespaces, memory: refused before anything exists */
+	if (vl_limits_check(&p) < 0) {
+		vl_plan_free(&p);
+		return vl_sig_exit(VL_EXIT_FAIL);
+	}
 	rc = run(argv[1], &p);
 	vl_plan_free(&p);
 	return rc;

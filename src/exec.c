@@ -73,6 +73,8 @@ struct exec {
 	size_t fail_op;
 	struct vl_buf *err;
 	atomic_size_t next_ns;
+	atomic_size_t built;  /* namespaces built (the `netns` fault phase) */
+	size_t nbuild;        /* namespaces to build */
 	/* namespaces are built by worker threads while the main thread already
 	 * wires up those that are ready */
 	pthread_mutex_t ready_lock;
@@ -278,6 +280,39 @@ static int enter(struct exec *x, int ns)
 		return (e_);                                                    \
 	} while (0)
 
+/* Test-only phase hook (see include/vlab/exec.h). Each phase fires at
+ * most once per process: the preflight probe runs twice in some `up`s. */
+int vl_fault_phase(const char *phase)
+{
+	static bool fired;
+	const char *at = getenv("VLAB_FAULT_AT");
+	if (fired || !at || strcmp(at, phase))
+		return 0;
+	fired = true;
+	const char *mode = getenv("VLAB_FAULT_MODE");
+	if (mode && !strcmp(mode, "stop")) {
+		raise(SIGSTOP); /* the test signals or kills us now */
+		return 0;
+	}
+	fprintf(stderr, "vlab: failing at phase %s: %s (injected by VLAB_FAULT_AT, a test-only "
+		"hook)\n", phase, strerror(EIO));
+	return -EIO;
+}
+
+/* A phase of the executor failed through the hook: stop like an op. */
+static void phase_fail(struct exec *x, const char *phase)
+{
+	pthread_mutex_lock(&x->lock);
+	if (!atomic_load(&x->failed)) {
+		x->fail_op = 0;
+		x->err->len = 0;
+		vl_buf_printf(x->err, "vlab: phase %s: %s (injected by VLAB_FAULT_AT, a test-only "
+			      "hook)", phase, strerror(EIO));
+		atomic_store(&x->failed, true);
+	}
+	pthread_mutex_unlock(&x->lock);
+}
+
 /* Test-only hook: should operation i fail (or stop the process) here? */
 static bool fault_here(struct exec *x, size_t i)
 {
@@ -400,6 +435,10 @@ static void build_ns(struct exec *x, int ns)
 		return;
 	}
 	set_ready(x, ns, 1);
+	/* test-only: the `netns` phase, half the namespaces made */
+	if (atomic_fetch_add(&x->built, 1) + 1 == (x->nbuild + 1) / 2 &&
+	    vl_fault_phase("netns") < 0)
+		phase_fail(x, "netns");
 }
 
 static void *ns_worker(void *arg)
@@ -811,6 +850,8 @@ static void index_plan(struct exec *x)
 		if (ns < 0)
 			continue; /* run_op reports it */
 		if (op->kind == VL_OP_NETNS) {
+			if (x->netns_op[ns] < 0)
+				x->nbuild++;
 			x->netns_op[ns] = (int)i;
 		} else if (tail[ns] < 0) {
 			x->sysctl_head[ns] = tail[ns] = (int)i;
@@ -876,8 +917,11 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 	double t0 = now_s();
 	const char *fe = getenv("VLAB_FAULT_AT");
 	const char *fm = getenv("VLAB_FAULT_MODE");
+	char *fend = NULL;
 	if (fe)
-		x.fault_at = strtol(fe, NULL, 10);
+		x.fault_at = strtol(fe, &fend, 10);
+	if (fe && (fend == fe || *fend))
+		x.fault_at = 0; /* a phase name: vl_fault_phase() */
 	x.fault_stop = fm && !strcmp(fm, "stop");
 	pthread_mutex_init(&x.lock, NULL);
 
@@ -930,12 +974,23 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 		if (p->ops[i].kind == VL_OP_HOSTS)
 			hosts_thread = pthread_create(&hosts_tid, NULL, hosts_worker, &x) == 0;
 
+	/* ops of the main loop, for the `devices` fault phase (test-only) */
+	size_t nmain = 0, done = 0;
+	for (size_t i = 0; i < p->nops; i++)
+		nmain += !(p->ops[i].kind == VL_OP_NETNS || p->ops[i].kind == VL_OP_SYSCTL ||
+			   (p->ops[i].kind == VL_OP_HOSTS && hosts_thread));
 	for (size_t i = 0; i < p->nops && !stopping(&x); i++) {
 		const struct vl_op *op = &p->ops[i];
 		struct opfail f = {0};
 		if (op->kind == VL_OP_NETNS || op->kind == VL_OP_SYSCTL ||
 		    (op->kind == VL_OP_HOSTS && hosts_thread))
 			continue;
+		if (done++ == nmain / 2 && vl_fault_phase("devices") < 0) {
+			phase_fail(&x, "devices");
+			break;
+		}
+		if (stopping(&x))
+			break; /* a signal while stopped at the phase */
 		double t1 = prof ? now_s() : 0;
 		if (fault_here(&x, i)) {
 			set_fail(&x, i, NULL, true);

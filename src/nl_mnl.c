@@ -6,6 +6,7 @@
  * rtnetlink requests inside sendmsg(), so waiting costs one recv() and
  * gives each operation its own errno and extended-ack text. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -106,17 +107,31 @@ static int send_req(struct vl_nl *nl, struct nlmsghdr *nlh)
 	return n < 0 ? -errno : 0;
 }
 
-/* Read until the answer to `seq` is complete. cb may be NULL (plain ack). */
+ssize_t vl_nl_recv(int fd, void *buf, size_t len, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	int r = poll(&pfd, 1, timeout_ms);
+	if (r < 0)
+		return -errno; /* -EINTR: a signal; the caller gives up */
+	if (r == 0)
+		return -ETIMEDOUT;
+	ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+/* Read until the answer to `seq` is complete. cb may be NULL (plain ack).
+ * The kernel answers rtnetlink inside sendmsg(), so the answer is normally
+ * there already; the deadline only catches a lost one, and a signal
+ * (no SA_RESTART, see vlab/sig.h) ends the wait. */
 static int recv_answer(struct vl_nl *nl, uint32_t seq,
 		       int (*cb)(const struct nlmsghdr *, void *), void *data)
 {
 	for (;;) {
-		ssize_t n = recv(nl->fd, rxbuf, sizeof(rxbuf), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t n = vl_nl_recv(nl->fd, rxbuf, sizeof(rxbuf), VL_NL_TIMEOUT_MS);
+		if (n == -EAGAIN)
+			continue;
+		if (n < 0)
+			return (int)n;
 		const struct nlmsghdr *h = (const struct nlmsghdr *)rxbuf;
 		int len = (int)n;
 		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {

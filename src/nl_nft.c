@@ -78,6 +78,28 @@ static void put_rule(struct mnl_nlmsg_batch *b, uint32_t seq, const char *oifnam
 	mnl_nlmsg_batch_next(b);
 }
 
+int vl_nft_scan_acks(const void *buf, size_t len, uint32_t begin, uint32_t last)
+{
+	const struct nlmsghdr *h = buf;
+	int n = (int)len;
+	for (; mnl_nlmsg_ok(h, n); h = mnl_nlmsg_next(h, &n)) {
+		if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < begin || h->nlmsg_seq > last)
+			continue;
+		if (h->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr))
+			return -EBADMSG;
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+		if (e->error)
+			return e->error < 0 ? e->error : -e->error;
+		if (h->nlmsg_seq == last)
+			return 1;
+	}
+	return 0;
+}
+
+/* The whole exchange may take this long (a batch is applied inside
+ * sendmsg(), so its acks are normally waiting already). */
+#define NFT_TIMEOUT_MS 5000
+
 int vl_nft_masquerade(const char *oifname)
 {
 	static char buf[16384];
@@ -86,10 +108,10 @@ int vl_nft_masquerade(const char *oifname)
 	if (r < 0)
 		return r;
 	uint32_t seq = (uint32_t)time(NULL);
+	uint32_t begin = seq;
 	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
 	mnl_nlmsg_batch_next(b);
-	uint32_t first = seq;
 	put_table(b, seq++);
 	put_chain(b, seq++);
 	uint32_t last = seq;
@@ -103,30 +125,31 @@ int vl_nft_masquerade(const char *oifname)
 		r = -errno;
 		goto out;
 	}
-	/* One ack per message; the first error wins, the rule's ack ends it. */
+	/* One ack per message; the first error wins (also one answering the
+	 * batch-begin message: no nf_tables), the rule's ack ends it. */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		char rx[8192];
-		ssize_t n = recv(nl.fd, rx, sizeof(rx), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long spent = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= NFT_TIMEOUT_MS) {
+			r = -ETIMEDOUT;
 			goto out;
 		}
-		const struct nlmsghdr *h = (const struct nlmsghdr *)rx;
-		int len = (int)n;
-		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first)
-				continue;
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-			if (e->error) {
-				r = e->error;
-				goto out;
-			}
-			if (h->nlmsg_seq == last) {
+		ssize_t n = vl_nl_recv(nl.fd, rx, sizeof(rx), (int)(NFT_TIMEOUT_MS - spent));
+		if (n == -EAGAIN)
+			continue;
+		if (n < 0) {
+			r = (int)n;
+			goto out;
+		}
+		r = vl_nft_scan_acks(rx, (size_t)n, begin, last);
+		if (r != 0) {
+			if (r > 0)
 				r = 0;
-				goto out;
-			}
+			goto out;
 		}
 	}
 out:

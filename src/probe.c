@@ -1,6 +1,7 @@
 /* Kernel features a plan needs, and probing them for real: in a throwaway
  * namespace (unshared, never mounted, gone when we setns back and close its
- * socket) we create each kind of device and qdisc once. Asking the kernel
+ * socket, and with the process on any death, SIGKILL included: nothing
+ * names it) we create each kind of device and qdisc once. Asking the kernel
  * beats reading /proc/config.gz, which many kernels do not ship. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -161,7 +162,11 @@ int vl_probe_features(uint32_t want, uint32_t *have)
 	struct vl_nl nl;
 	int r = vl_nl_open(&nl, NETLINK_ROUTE);
 	if (r == 0) {
-		probe_inside(&nl, want, have);
+		/* test-only: the `preflight` phase, probe namespace alive */
+		if (vl_fault_phase("preflight") < 0)
+			r = -ECANCELED;
+		else
+			probe_inside(&nl, want, have);
 		vl_nl_close(&nl);
 	}
 	if (setns(home, CLONE_NEWNET) < 0) {

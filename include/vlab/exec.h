@@ -2,11 +2,21 @@
  * operations in order (one netlink socket per lab namespace, opened while
  * inside it), rolls everything back when one fails, and tears labs down.
  *
- * Test-only hook: when the environment holds VLAB_FAULT_AT=k, the k-th
- * operation of `up` (1-based, counted over plan ops) fails with EIO before
- * it runs, so tests can prove the rollback; with VLAB_FAULT_MODE=stop the
- * process stops itself (SIGSTOP) there instead, so a test can kill -9 it
- * mid-up at a known point. Not for normal use. VLAB_PROFILE=1 prints where
+ * Test-only hook: VLAB_FAULT_AT=k makes the k-th operation of `up`
+ * (1-based, counted over plan ops) fail with EIO before it runs, so tests
+ * can prove the rollback. VLAB_FAULT_AT=PHASE does the same at a named
+ * phase (each fires once per process):
+ *   up:   lock       lab lock taken, state directory made
+ *         preflight  the kernel probe's throwaway namespace exists
+ *         netns      half the lab's namespaces made
+ *         devices    half the operations after the namespaces done
+ *         state      plan done, state not yet `status up`
+ *   down: down-lock      lab lock taken (directory made if it was missing)
+ *         down-teardown  half the namespaces dropped
+ *         down-state     namespaces gone, state not yet removed
+ * With VLAB_FAULT_MODE=stop the process stops itself (SIGSTOP) there
+ * instead of failing, so a test can send SIGINT/TERM/HUP/KILL (then
+ * SIGCONT) at a known point. Not for normal use. VLAB_PROFILE=1 prints where
  * the time of `up` went; VLAB_THREADS=N sets the namespace threads. */
 #ifndef VLAB_EXEC_H
 #define VLAB_EXEC_H
@@ -51,8 +61,12 @@ const struct vl_feature_info *vl_feature_info(enum vl_feature f);
 uint32_t vl_plan_features(const struct vl_plan *p);
 /* Probe the features in `want` in a throwaway namespace (never mounted, gone
  * when we return). Sets bit f of *have when feature f works. 0 or -errno
- * (when not even a namespace can be made). */
+ * (when not even a namespace can be made; -ECANCELED: the fault hook). */
 int vl_probe_features(uint32_t want, uint32_t *have);
+
+/* The phase hook above: 0 to go on (also after a stop), -EIO when the
+ * phase is to fail (message printed). */
+int vl_fault_phase(const char *phase);
 
 /* ---- running a plan ---- */
 struct vl_exec_stats {
@@ -115,6 +129,11 @@ void vl_nl_close(struct vl_nl *nl);
  * the kernel's extended-ack text (if any) in vl_nl_extack(). */
 int vl_nl_talk(struct vl_nl *nl, struct nlmsghdr *nlh);
 const char *vl_nl_extack(void);
+/* Wait at most timeout_ms for the socket to be readable (poll), then read.
+ * Bytes read, -ETIMEDOUT, -EINTR (a signal came: give up), -errno. Every
+ * netlink read goes through it: none can block forever. */
+#define VL_NL_TIMEOUT_MS 10000
+ssize_t vl_nl_recv(int fd, void *buf, size_t len, int timeout_ms);
 /* Dump: callback gets every message. */
 int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
 	       int (*cb)(const struct nlmsghdr *, void *), void *data);
@@ -153,8 +172,14 @@ int vl_tc_shape(struct vl_nl *nl, int ifindex, int mtu, const struct vl_shape *s
 int vl_tc_mirror(struct vl_nl *nl, int ifindex, int to_ifindex, bool ingress, bool egress);
 /* Try tbf/netem/clsact/u32/mirred on two devices of a throwaway namespace. */
 int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_t *have);
-/* nftables masquerade; runs in the current netns. */
+/* nftables masquerade; runs in the current netns. Fails (never hangs)
+ * on kernels without nf_tables: -EOPNOTSUPP, -ETIMEDOUT or -EINTR. */
 int vl_nft_masquerade(const char *oifname);
+/* The acks of an nftables batch in buf: 1 when the last request (`last`)
+ * is acked, 0 to read on, -errno for the first error of a message with
+ * seq >= `begin` (the batch-begin message itself is answered with an error
+ * when the kernel lacks nf_tables). Exported for unit tests. */
+int vl_nft_scan_acks(const void *buf, size_t len, uint32_t begin, uint32_t last);
 
 /* Join a lab node the way `ip netns exec` does (netns, private mount ns,
  * /sys of that netns, the files of /etc/netns/<ns> over /etc). 0, or an exit code

@@ -85,3 +85,33 @@ same_snapshot() { # BEFORE AFTER WHAT
 plan_ops() {
 	"$VLAB" plan "$1" | sed -n 's/.*, \([0-9]*\) operations.*/\1/p' | head -1
 }
+
+# Poll (never sleep-then-act) until a command succeeds; 1 after the
+# deadline. The deadline is generous: it only bounds a failing test.
+wait_until() { # SECONDS CMD...
+	local until=$(( $(date +%s) + $1 ))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt $until ] || return 1
+		sleep 0.02
+	done
+}
+
+# Process state letter (R, S, T, Z...), empty when gone.
+proc_state() { sed 's/^.*) //' /proc/"$1"/stat 2>/dev/null | cut -d' ' -f1; }
+is_stopped() { [ "$(proc_state "$1")" = T ]; }
+# Gone, or a zombie waiting for its parent (it has exited).
+is_gone() { local s; s=$(proc_state "$1"); [ -z "$s" ] || [ "$s" = Z ]; }
+# Process $1 runs program $2 (exec done, so it is in its namespace).
+runs_prog() { [ "$(cat /proc/"$1"/comm 2>/dev/null)" = "$2" ]; }
+
+# Something listens on TCP port $3 inside node $2 of lab $1.
+listening() { # LAB NODE PORT
+	local hex
+	hex=$(printf ':%04X ' "$3")
+	in_node "$1" "$2" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p="$hex" 'index($2 " ", p) && $4 == "0A" { f = 1 } END { exit !f }'
+}
+
+# tcpdump (stderr in file $1) has its filter attached: it said "listening on".
+capturing() { grep -q "listening on" "$1" 2>/dev/null; }

@@ -7,14 +7,15 @@ lab=itvs node=a other=b
 "$VLAB" exec "$lab" "$node" -- sleep 300 & ours=$!
 $IP netns exec "vlab-$lab-$other" sleep 300 & foreign=$!
 trap 'kill $ours $foreign 2>/dev/null; cleanup_labs' EXIT
-sleep 0.5
+# both are inside once they run sleep (exec comes after setns)
+wait_until 30 runs_prog $ours sleep || fail "vlab exec never ran sleep"
+wait_until 30 runs_prog $foreign sleep || fail "ip netns exec never ran sleep"
 out=$("$VLAB" down "$lab" 2>&1) || fail "down failed: $out"
 echo "$out" | grep -q "ended process $ours (sleep)" || fail "down did not end vlab exec's process: $out"
 echo "$out" | grep -q "process $foreign (sleep) is inside vlab-$lab-$other" ||
 	fail "down did not report the foreign process: $out"
-for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $ours 2>/dev/null || break; sleep 0.2; done
-kill -0 $ours 2>/dev/null && fail "vlab exec's process survived down"
-kill -0 $foreign 2>/dev/null || fail "down killed a process it did not start"
+wait_until 30 is_gone $ours || fail "vlab exec's process survived down"
+is_gone $foreign && fail "down killed a process it did not start"
 ls /run/netns | grep -q "^vlab-$lab-" && fail "stale /run/netns entries: $(ls /run/netns)"
 [ -e "/run/vlab/$lab" ] && fail "state left behind"
 echo ok

@@ -5,10 +5,10 @@
 need_feature CONFIG_NFT_MASQ
 command -v tcpdump >/dev/null || skip "tcpdump is not installed"
 lab_up nat
-cap=$(mktemp); trap 'rm -f $cap; cleanup_labs' EXIT
-in_node itnat web timeout 10 tcpdump -i eth0 -n -l -c 1 'icmp[icmptype] == icmp-echo' >"$cap" 2>/dev/null &
+cap=$(mktemp) err=$(mktemp); trap 'rm -f $cap $err; cleanup_labs' EXIT
+in_node itnat web timeout 60 tcpdump -i eth0 -n -l -c 1 'icmp[icmptype] == icmp-echo' >"$cap" 2>"$err" &
 tpid=$!
-sleep 1
+wait_until 30 capturing "$err" || { kill $tpid; fail "tcpdump never started: $(cat "$err")"; }
 pings itnat pc 203.0.113.80 || fail "pc cannot reach web through the NAT"
 wait $tpid
 grep -q "IP 203.0.113.2 > 203.0.113.80: ICMP echo request" "$cap" ||

@@ -5,7 +5,7 @@
 command -v iperf3 >/dev/null || skip "iperf3 is not installed"
 lab_up rate
 in_node itrate a iperf3 -s -1 -D -p 5201 >/dev/null 2>&1 || fail "cannot start iperf3 in a"
-sleep 0.3
+wait_until 30 listening itrate a 5201 || fail "iperf3 in a never listened on 5201"
 bps=$(in_node itrate b iperf3 -c 10.88.0.1 -p 5201 -t 3 -J 2>/dev/null |
 	sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
 [ -n "$bps" ] || fail "no iperf3 result from b to a"
@@ -13,7 +13,7 @@ mbit=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
 awk -v m="$mbit" 'BEGIN { exit !(m >= 18 && m <= 22) }' ||
 	fail "b -> a ran at $mbit Mbit/s, want 20 +- 10%"
 in_node itrate b iperf3 -s -1 -D -p 5202 >/dev/null 2>&1 || fail "cannot start iperf3 in b"
-sleep 0.3
+wait_until 30 listening itrate b 5202 || fail "iperf3 in b never listened on 5202"
 back=$(in_node itrate a iperf3 -c 10.88.0.2 -p 5202 -t 2 -J 2>/dev/null |
 	sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
 awk -v b="${back:-0}" 'BEGIN { exit !(b > 40e6) }' ||

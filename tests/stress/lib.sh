@@ -67,3 +67,23 @@ host = hv1..4
 nic = eth0 vs\$h auto
 EOT
 }
+
+# Wait (polling, with a deadline) until process $1 is stopped (state T):
+# it reached its VLAB_FAULT_AT phase with VLAB_FAULT_MODE=stop.
+# 1 when it exited or the deadline passed.
+wait_stopped() { # PID [SECONDS]
+	local pid=$1 until=$(( $(date +%s) + ${2:-60} )) st
+	while [ "$(date +%s)" -le $until ]; do
+		st=$(sed 's/^.*) //' /proc/"$pid"/stat 2>/dev/null | cut -d' ' -f1)
+		[ "$st" = T ] && return 0
+		[ -z "$st" ] || [ "$st" = Z ] && return 1
+		sleep 0.01
+	done
+	return 1
+}
+
+# Exit status a signal gives: INT 130, HUP 129, TERM 143, KILL 137.
+sig_rc() { echo $(( 128 + $(kill -l "$1") )); }
+
+# Namespaces of lab $1 that exist now.
+lab_ns_count() { ls /run/netns 2>/dev/null | grep -cE "^vlab-$1-"; }

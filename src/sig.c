@@ -1,0 +1,54 @@
+/* The signal guard (see include/vlab/sig.h). */
+#include <signal.h>
+#include <stddef.h>
+
+#include "vlab/sig.h"
+
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	if (!caught)
+		caught = sig;
+}
+
+void vl_sig_guard(void)
+{
+	/* no SA_RESTART: blocking calls return EINTR */
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = 0};
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, NULL);
+}
+
+int vl_sig_caught(void)
+{
+	return (int)caught;
+}
+
+volatile sig_atomic_t *vl_sig_flag(void)
+{
+	return &caught;
+}
+
+void vl_sig_hold(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+}
+
+int vl_sig_exit(int rc)
+{
+	return caught ? 128 + (int)caught : rc;
+}
