@@ -58,7 +58,7 @@ static void etc_owner(const char *ns, char *lab, size_t n)
 	if (!slash || strcmp(slash, "/hosts") || (size_t)(slash - l) >= n)
 		return;
 	snprintf(lab, n, "%.*s", (int)(slash - l), l);
-	if (!vl_lab_name_ok(lab))
+	if (!vl_lab_name_ok(lab, NULL))
 		lab[0] = 0;
 }
 
@@ -81,7 +81,7 @@ static void find_labs(struct vl_strv *labs, struct vl_strv *unmarked)
 		char *lab = mark + strlen(VL_ALIAS_PREFIX), *colon = strchr(lab, ':');
 		if (colon)
 			*colon = 0;
-		if (vl_lab_name_ok(lab))
+		if (vl_lab_name_ok(lab, NULL))
 			push_unique(labs, lab);
 	}
 	if (d)

@@ -442,7 +442,7 @@ static bool vlab_hosts_target(const char *target)
 		return false;
 	char name[64];
 	snprintf(name, sizeof(name), "%.*s", (int)(slash - lab), lab);
-	return n < 300 && vl_lab_name_ok(name);
+	return n < 300 && vl_lab_name_ok(name, NULL);
 }
 
 /* /etc/netns/<ns>/hosts -> /run/vlab/<lab>/hosts. An entry of ours left by

@@ -23,17 +23,6 @@ void vl_state_path(char *out, size_t n, const char *lab, const char *leaf)
 		snprintf(out, n, "%s/%s", VL_RUN_DIR, lab);
 }
 
-bool vl_lab_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (!n || n > VL_LAB_NAME_MAX)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-			return false;
-	return s[0] != '-';
-}
-
 /* Open a directory vlab writes in as root without following a symlink, and
  * only when it is root's and writable by root alone: a planted link or a
  * directory someone else controls could redirect our writes. */
@@ -68,7 +57,7 @@ int vl_checked_dir(const char *path, bool create)
 
 int vl_state_dir(const char *lab, bool create)
 {
-	if (!vl_lab_name_ok(lab))
+	if (!vl_lab_name_ok(lab, NULL))
 		return -EINVAL;
 	int run = vl_checked_dir(VL_RUN_DIR, create);
 	if (run < 0)
@@ -270,7 +259,7 @@ int vl_state_read(const char *lab, struct vl_state *s)
 {
 	char path[300];
 	memset(s, 0, sizeof(*s));
-	if (!vl_lab_name_ok(lab))
+	if (!vl_lab_name_ok(lab, NULL))
 		return -EINVAL;
 	vl_state_path(path, sizeof(path), lab, "state");
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -397,7 +386,7 @@ int vl_state_write_file(const char *lab, const char *leaf, const char *data, siz
 void vl_state_remove(const char *lab)
 {
 	static const char *const leaves[] = {"state", "state.tmp", "hosts", "hosts.tmp", "lock"};
-	if (!vl_lab_name_ok(lab))
+	if (!vl_lab_name_ok(lab, NULL))
 		return;
 	int run = open(VL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (run < 0)
@@ -472,8 +461,8 @@ char *vl_resolve_lab(const char *arg)
 	bool is_file = strchr(arg, '/') || (n > 4 && !strcmp(arg + n - 4, ".ini")) ||
 		       (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
 	if (!is_file) {
-		if (!vl_lab_name_ok(arg)) {
-			fprintf(stderr, "vlab: \"%s\" is neither a lab name (up to %d of a-z, 0-9, '-') "
+		if (!vl_lab_name_ok(arg, NULL)) {
+			fprintf(stderr, "vlab: \"%s\" is neither a lab name (up to %d of a-z, 0-9, '_') "
 				"nor a topology file\n", arg, VL_LAB_NAME_MAX);
 			return NULL;
 		}

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vlab/naming.h"
 #include "vlab/util.h"
 
 struct vl_state {
@@ -72,8 +73,6 @@ void vl_state_remove(const char *lab);
 void vl_state_list(struct vl_strv *labs);
 /* Hex digest of a file's content (64-bit FNV-1a); caller frees. */
 char *vl_file_hash(const char *path);
-/* A lab name as `down LAB` accepts it. */
-bool vl_lab_name_ok(const char *s);
 
 /* Commands shared by up/down/status/...: */
 /* 0 when root; else prints why `cmd` needs it and returns VL_EXIT_PERM. */
