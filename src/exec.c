@@ -469,7 +469,8 @@ static int op_hosts(struct exec *x, const struct vl_op *op, struct opfail *f)
 	int etc = vl_checked_dir(VL_ETC_NETNS_DIR, true);
 	if (etc < 0)
 		FAIL(f, etc, "opening", VL_ETC_NETNS_DIR);
-	if (mkdirat(etc, op->ns, 0755) < 0 && errno != EEXIST) {
+	bool made = mkdirat(etc, op->ns, 0755) == 0;
+	if (!made && errno != EEXIST) {
 		r = -errno;
 		close(etc);
 		FAIL(f, r, "creating directory of", link);
@@ -477,6 +478,8 @@ static int op_hosts(struct exec *x, const struct vl_op *op, struct opfail *f)
 	int dfd = openat(etc, op->ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	r = dfd < 0 ? -errno : 0;
 	close(etc);
+	if (made && dfd >= 0)
+		fchmod(dfd, 0755); /* whatever the umask */
 	if (r < 0) {
 		f->hint = "not a directory vlab made (a symlink?): remove it or rename the node";
 		FAIL(f, r, "opening directory of", link);

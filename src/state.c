@@ -28,15 +28,21 @@ void vl_state_path(char *out, size_t n, const char *lab, const char *leaf)
  * directory someone else controls could redirect our writes. */
 static int open_checked_dir(int at, const char *name, const char *shown, bool create)
 {
-	if (create && mkdirat(at, name, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	bool made = false;
+	if (create) {
+		if (mkdirat(at, name, 0755) == 0)
+			made = true;
+		else if (errno != EEXIST)
+			return -errno;
+	}
 	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		if (e == ELOOP || e == ENOTDIR)
+		struct stat ls;
+		if ((e == ELOOP || e == ENOTDIR) && fstatat(at, name, &ls, AT_SYMLINK_NOFOLLOW) == 0)
 			fprintf(stderr, "vlab: %s is %s, not a directory vlab made: vlab will not "
 				"write through it (remove it if it is not yours)\n", shown,
-				e == ELOOP ? "a symbolic link" : "not a directory");
+				S_ISLNK(ls.st_mode) ? "a symbolic link" : "a file");
 		return -e;
 	}
 	struct stat st;
@@ -47,6 +53,8 @@ static int open_checked_dir(int at, const char *name, const char *shown, bool cr
 		close(fd);
 		return -EPERM;
 	}
+	if (made)
+		fchmod(fd, 0755); /* whatever the umask */
 	return fd;
 }
 
