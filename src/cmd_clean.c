@@ -22,6 +22,7 @@
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
 #include "vlab/naming.h"
+#include "vlab/paths.h"
 #include "vlab/state.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -42,10 +43,10 @@ static void etc_owner(const char *ns, char *lab, size_t n)
 {
 	char link[300], target[300];
 	lab[0] = 0;
-	snprintf(link, sizeof(link), "%s/%s/hosts", VL_ETC_NETNS_DIR, ns);
+	vl_path_etc_netns(link, sizeof(link), ns, "hosts");
 	ssize_t len = readlink(link, target, sizeof(target) - 1);
 	if (len <= 0) {
-		snprintf(link, sizeof(link), "%s/%s/%s", VL_ETC_NETNS_DIR, ns, VL_ETC_HOSTS_TMP);
+		vl_path_etc_netns(link, sizeof(link), ns, VL_ETC_HOSTS_TMP);
 		len = readlink(link, target, sizeof(target) - 1);
 	}
 	if (len <= 0)

@@ -25,6 +25,7 @@
 
 #include "vlab/exec.h"
 #include "vlab/naming.h"
+#include "vlab/paths.h"
 #include "vlab/state.h"
 
 /* First ifindex we hand out in a lab namespace: lo is 1, and kernels with
@@ -464,7 +465,7 @@ static int op_hosts(struct exec *x, const struct vl_op *op, struct opfail *f)
 		x->hosts_written = true;
 	}
 	pthread_mutex_unlock(&x->lock);
-	snprintf(link, sizeof(f->devbuf), "%s/%s/hosts", VL_ETC_NETNS_DIR, op->ns);
+	vl_path_etc_netns(link, sizeof(f->devbuf), op->ns, "hosts");
 	snprintf(dir, sizeof(f->detail), "%s", ""); /* detail stays empty */
 	int etc = vl_checked_dir(VL_ETC_NETNS_DIR, true);
 	if (etc < 0)

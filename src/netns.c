@@ -24,10 +24,11 @@
 
 #include "vlab/exec.h"
 #include "vlab/naming.h"
+#include "vlab/paths.h"
 
 static void ns_path(char *out, size_t n, const char *name)
 {
-	snprintf(out, n, "%s/%s", VL_NETNS_DIR, name);
+	vl_path_netns(out, n, name);
 }
 
 static bool dir_empty(const char *dir)

@@ -13,14 +13,12 @@
 #include "vlab/exec.h"
 #include "vlab/model.h"
 #include "vlab/naming.h"
+#include "vlab/paths.h"
 #include "vlab/state.h"
 
 void vl_state_path(char *out, size_t n, const char *lab, const char *leaf)
 {
-	if (leaf)
-		snprintf(out, n, "%s/%s/%s", VL_RUN_DIR, lab, leaf);
-	else
-		snprintf(out, n, "%s/%s", VL_RUN_DIR, lab);
+	vl_path_lab(out, n, lab, leaf);
 }
 
 /* Open a directory vlab writes in as root without following a symlink, and

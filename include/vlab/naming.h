@@ -19,10 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VL_RUN_DIR "/run/vlab"        /* state: /run/vlab/<lab>/ */
-#define VL_NETNS_DIR "/run/netns"
-#define VL_ETC_NETNS_DIR "/etc/netns"  /* per-namespace /etc files (hosts) */
-#define VL_ETC_HOSTS_TMP ".hosts.vlab-tmp" /* new hosts link, renamed over hosts */
+#include "vlab/paths.h" /* VL_RUN_DIR, VL_NETNS_DIR, VL_ETC_NETNS_DIR */
+
 #define VL_NETNS_PREFIX "vlab-"
 #define VL_ALIAS_PREFIX "vlab:"
 #define VL_NSNAME_MAX 64   /* "vlab-" + lab(12) + "-" + node(32) + NUL fits */
