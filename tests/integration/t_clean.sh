@@ -56,7 +56,7 @@ pings itvs a b || fail "healthy lab itvs no longer pings after clean"
 
 # a busy lab is skipped: hold its lock until we say so (a fifo, not a sleep)
 mkfifo "$tmp/go"
-flock /run/vlab/itvs/lock -c "echo held > $tmp/held; read x < $tmp/go" &
+flock /run/vlab/itvs/lock "$BASH" -c "echo held > $tmp/held; read x < $tmp/go" &
 holder=$!
 for i in $(seq 200); do [ -s "$tmp/held" ] && break; sleep 0.05; done
 [ -s "$tmp/held" ] || fail "lock holder did not start"
