@@ -84,6 +84,10 @@ static void find_labs(struct vl_strv *labs, struct vl_strv *unmarked)
 			*colon = 0;
 		if (vl_lab_name_ok(lab, NULL))
 			push_unique(labs, lab);
+		else /* a lab name with '-', from a vlab before names were injective */
+			printf("vlab: leaving %s/%s: marked by lab \"%s\", a name vlab no longer "
+			       "accepts; remove it with `ip netns del %s` if it is a leftover\n",
+			       VL_NETNS_DIR, e->d_name, lab, e->d_name);
 	}
 	if (d)
 		closedir(d);
