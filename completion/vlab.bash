@@ -147,7 +147,7 @@ _vlab()
 		esac
 		;;
 	clean)
-		_vlab_words "--dry-run" "$cur"
+		_vlab_words "--all --dry-run" "$cur"
 		;;
 	doctor)
 		((${#args[@]} == 0)) && _vlab_files "$cur"

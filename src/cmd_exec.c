@@ -43,7 +43,7 @@ static void bind_etc(const char *ns)
 
 int vl_node_enter(const char *lab, const char *node)
 {
-	if (!vl_lab_name_ok(lab)) {
+	if (!vl_lab_name_ok(lab, NULL)) {
 		fprintf(stderr, "vlab: \"%s\" is not a lab name (see vlab ls)\n", lab);
 		return VL_EXIT_USAGE;
 	}

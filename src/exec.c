@@ -25,6 +25,8 @@
 
 #include "vlab/exec.h"
 #include "vlab/naming.h"
+#include "vlab/paths.h"
+#include "vlab/state.h"
 
 /* First ifindex we hand out in a lab namespace: lo is 1, and kernels with
  * fallback tunnel devices (sit0, gre0...) put those right after it. */
@@ -209,6 +211,8 @@ struct opfail {
 	const char *what;   /* "creating veth" */
 	const char *dev;
 	char detail[160];   /* extra words before the hint, may be "" */
+	const char *hint;   /* overrides the hint derived from err */
+	char devbuf[160];   /* storage for dev when it is built on the fly */
 };
 
 static const char *kind_hint(enum vl_op_kind k)
@@ -247,7 +251,9 @@ static void format_fail(const struct vl_op *op, const struct opfail *f, bool fau
 		hint = "too many open files: raise the open-files limit (ulimit -n)";
 	else if (e == ERANGE || (e == EINVAL && op->d.mtu))
 		hint = "is the MTU within what the device allows?";
-	if (vl_nl_extack()[0] && !fault) {
+	if (f->hint)
+		hint = f->hint;
+	else if (vl_nl_extack()[0] && !fault) {
 		snprintf(hbuf, sizeof(hbuf), "kernel: %s%s%s", vl_nl_extack(), hint ? "; " : "",
 			 hint ? hint : "");
 		hint = hbuf;
@@ -411,16 +417,17 @@ static void build_ns(struct exec *x, int ns)
 	if (x->state_fd >= 0) {
 		/* recorded before the /run/netns entry exists: a kill -9 at
 		 * any point leaves nothing `down` does not know about */
-		char line[128];
-		int n = snprintf(line, sizeof(line), "netns %s\n", op->ns);
-		if (write(x->state_fd, line, (size_t)n) != n) {
-			in.f = (struct opfail){.err = -errno, .what = "recording in the state file",
+		int w = vl_state_add_netns(x->state_fd, op->ns);
+		if (w < 0) {
+			in.f = (struct opfail){.err = w, .what = "recording in the state file",
 					       .dev = op->ns};
 			set_fail(x, i, &in.f, false);
 			return;
 		}
 	}
-	int r = vl_netns_reserve(op->ns);
+	char mark[VL_ALTNAME_MAX];
+	vl_alias(mark, x->p->lab, op->node);
+	int r = vl_netns_reserve(op->ns, mark);
 	if (r < 0) {
 		in.f = (struct opfail){.err = r, .what = "creating namespace", .dev = op->ns};
 		set_fail(x, i, &in.f, false);
@@ -458,44 +465,90 @@ static void *ns_worker(void *arg)
 	return NULL;
 }
 
-static int write_hosts(struct exec *x, const char *path)
+static int write_hosts(struct exec *x)
 {
-	char tmp[300];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
 	const char *s = x->p->hosts.s ? x->p->hosts.s : "";
-	size_t len = x->p->hosts.len;
-	int r = 0;
-	if (write(fd, s, len) != (ssize_t)len)
-		r = -EIO;
-	close(fd);
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
+	return vl_state_write_file(x->p->lab, "hosts", s, x->p->hosts.len, 0644);
 }
 
+/* Is this symlink target one of vlab's hosts files (/run/vlab/<lab>/hosts)? */
+static bool vlab_hosts_target(const char *target)
+{
+	size_t rl = strlen(VL_RUN_DIR), n = strlen(target);
+	if (strncmp(target, VL_RUN_DIR "/", rl + 1))
+		return false;
+	const char *lab = target + rl + 1, *slash = strchr(lab, '/');
+	if (!slash || strcmp(slash, "/hosts"))
+		return false;
+	char name[64];
+	snprintf(name, sizeof(name), "%.*s", (int)(slash - lab), lab);
+	return n < 300 && vl_lab_name_ok(name, NULL);
+}
+
+/* /etc/netns/<ns>/hosts -> /run/vlab/<lab>/hosts. An entry of ours left by
+ * a reboot (/run is gone, /etc is not) is replaced atomically: the new link
+ * is made under a temporary name and renamed over it. Anything else there
+ * is someone else's and is refused. All through directory fds opened
+ * without following links. */
 static int op_hosts(struct exec *x, const struct vl_op *op, struct opfail *f)
 {
-	char dir[128], link[160];
+	char *dir = f->detail, *link = f->devbuf, target[300];
 	int r;
+	pthread_mutex_lock(&x->lock);
 	if (!x->hosts_written) {
-		r = write_hosts(x, op->u.hosts.path);
-		if (r < 0)
+		r = write_hosts(x);
+		if (r < 0) {
+			pthread_mutex_unlock(&x->lock);
 			FAIL(f, r, "writing hosts file", op->u.hosts.path);
+		}
 		x->hosts_written = true;
 	}
-	if (mkdir("/etc/netns", 0755) < 0 && errno != EEXIST)
-		FAIL(f, -errno, "creating", "/etc/netns");
-	snprintf(dir, sizeof(dir), "/etc/netns/%s", op->ns);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		FAIL(f, -errno, "creating", dir);
-	snprintf(link, sizeof(link), "%s/hosts", dir);
-	if (symlink(op->u.hosts.path, link) < 0)
-		FAIL(f, -errno, "linking hosts file", link);
+	pthread_mutex_unlock(&x->lock);
+	vl_path_etc_netns(link, sizeof(f->devbuf), op->ns, "hosts");
+	snprintf(dir, sizeof(f->detail), "%s", ""); /* detail stays empty */
+	int etc = vl_checked_dir(VL_ETC_NETNS_DIR, true);
+	if (etc < 0)
+		FAIL(f, etc, "opening", VL_ETC_NETNS_DIR);
+	bool made = mkdirat(etc, op->ns, 0755) == 0;
+	if (!made && errno != EEXIST) {
+		r = -errno;
+		close(etc);
+		FAIL(f, r, "creating directory of", link);
+	}
+	int dfd = openat(etc, op->ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = dfd < 0 ? -errno : 0;
+	close(etc);
+	if (made && dfd >= 0)
+		fchmod(dfd, 0755); /* whatever the umask */
+	if (r < 0) {
+		f->hint = "not a directory vlab made (a symlink?): remove it or rename the node";
+		FAIL(f, r, "opening directory of", link);
+	}
+	ssize_t n = readlinkat(dfd, "hosts", target, sizeof(target) - 1);
+	if (n >= 0)
+		target[n] = 0;
+	if (n < 0 && errno != ENOENT) {
+		close(dfd);
+		f->hint = "it is not vlab's (not a link to " VL_RUN_DIR "/<lab>/hosts): vlab will not "
+			  "replace it; move it away or rename the node";
+		FAIL(f, -EEXIST, "refusing to replace", link);
+	}
+	if (n >= 0 && !vlab_hosts_target(target)) {
+		close(dfd);
+		f->hint = "it links elsewhere, so it is not vlab's: vlab will not replace it; move it "
+			  "away or rename the node";
+		FAIL(f, -EEXIST, "refusing to replace", link);
+	}
+	static const char tmp[] = VL_ETC_HOSTS_TMP;
+	unlinkat(dfd, tmp, 0);
+	r = 0;
+	if (symlinkat(op->u.hosts.path, dfd, tmp) < 0 || renameat(dfd, tmp, dfd, "hosts") < 0) {
+		r = -errno;
+		unlinkat(dfd, tmp, 0);
+	}
+	close(dfd);
+	if (r < 0)
+		FAIL(f, r, "linking hosts file", link);
 	return 0;
 }
 
@@ -1045,19 +1098,35 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 
 /* ---- teardown ---- */
 
-/* /etc/netns/<ns>/hosts is ours only when it links into /run/vlab. */
-void vl_etc_netns_remove(const char *name)
+/* /etc/netns/<ns>/hosts is ours only when it is a link to a vlab hosts
+ * file (/run/vlab/<lab>/hosts); then the directory goes too when that
+ * left it empty. Anything else there is not ours. Returns 1 when removed. */
+int vl_etc_netns_remove(const char *name)
 {
-	char dir[128], link[160], target[300];
-	snprintf(dir, sizeof(dir), "/etc/netns/%s", name);
-	snprintf(link, sizeof(link), "%s/hosts", dir);
-	ssize_t n = readlink(link, target, sizeof(target) - 1);
-	if (n > 0) {
-		target[n] = 0;
-		if (!strncmp(target, VL_RUN_DIR "/", strlen(VL_RUN_DIR) + 1))
-			unlink(link);
+	char target[300];
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	int etc = open(VL_ETC_NETNS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0)
+		return 0;
+	int dfd = openat(etc, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int removed = 0;
+	/* the link, and its temporary name when an up died in between */
+	static const char *const leaves[] = {"hosts", VL_ETC_HOSTS_TMP};
+	for (size_t i = 0; dfd >= 0 && i < VL_ARRAY_SIZE(leaves); i++) {
+		ssize_t n = readlinkat(dfd, leaves[i], target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = 0;
+			if (vlab_hosts_target(target) && unlinkat(dfd, leaves[i], 0) == 0)
+				removed = 1;
+		}
 	}
-	rmdir(dir); /* only when empty: anything else there is not ours */
+	if (dfd >= 0) {
+		close(dfd);
+		unlinkat(etc, name, AT_REMOVEDIR); /* only when empty */
+	}
+	close(etc);
+	return removed;
 }
 
 struct drop {

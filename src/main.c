@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	{"ls", cmd_ls, "", "list running labs"},
 	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
 	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
-	{"clean", cmd_clean, "[--dry-run]", "remove leftovers of any vlab lab (root)"},
+	{"clean", cmd_clean, "[--all] [--dry-run]", "remove leftovers of crashed labs; --all: every lab (root)"},
 	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
 };
 

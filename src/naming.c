@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vlab/model.h"
 #include "vlab/util.h"
 
 static bool name_char(unsigned char c)
@@ -67,6 +68,32 @@ bool vl_ifname_ok(const char *s, const char **why)
 			return false;
 		}
 	}
+	return true;
+}
+
+bool vl_lab_name_ok(const char *s, const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	if (!s || !*s) {
+		*why = "is empty";
+		return false;
+	}
+	if (strlen(s) > VL_LAB_NAME_MAX) {
+		*why = "is longer than 12 characters";
+		return false;
+	}
+	if (s[0] == '_') {
+		*why = "must start with a letter or a digit";
+		return false;
+	}
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) {
+			*why = *p == '-' ? "may not contain '-' (it separates lab and node: vlab-LAB-NODE)"
+					 : "may only contain lowercase letters, digits and '_'";
+			return false;
+		}
 	return true;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
@@ -23,10 +24,11 @@
 
 #include "vlab/exec.h"
 #include "vlab/naming.h"
+#include "vlab/paths.h"
 
 static void ns_path(char *out, size_t n, const char *name)
 {
-	snprintf(out, n, "%s/%s", VL_NETNS_DIR, name);
+	vl_path_netns(out, n, name);
 }
 
 static bool dir_empty(const char *dir)
@@ -112,13 +114,19 @@ int vl_netns_self(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int vl_netns_reserve(const char *name)
+int vl_netns_reserve(const char *name, const char *mark)
 {
 	char path[128];
 	ns_path(path, sizeof(path), name);
-	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* Until the namespace is mounted on it, the entry is an empty file
+	 * like any other tool's: the xattr says it is ours, so a crash right
+	 * here leaves something `down` and `clean` can attribute. Best effort
+	 * (a file system without trusted xattrs just goes without). */
+	if (mark)
+		fsetxattr(fd, VL_NETNS_XATTR, mark, strlen(mark), 0);
 	close(fd);
 	return 0;
 }
@@ -137,17 +145,17 @@ int vl_netns_create(const char *name, int home, int *nsfd, struct vl_nl *nl,
 		unlink(path);
 		return r;
 	}
-	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+	/* The marks (inside) come before the mount: a mounted vlab-* entry
+	 * whose loopback carries no mark is never ours. */
+	*nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*nsfd < 0)
 		r = -errno;
-	if (!r) {
-		*nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (*nsfd < 0)
-			r = -errno;
-	}
 	if (!r && nl)
 		r = vl_nl_open(nl, NETLINK_ROUTE);
 	if (!r && inside)
 		r = inside(arg);
+	if (!r && mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		r = -errno;
 	if (setns(home, CLONE_NEWNET) < 0) {
 		/* cannot happen short of a kernel bug; do not keep working in
 		 * the wrong namespace */
@@ -287,4 +295,30 @@ int vl_netns_lo_alias(const char *name, char *out, size_t n)
 	close(fd);
 	close(home);
 	return r;
+}
+
+int vl_netns_mark(const char *name, char *out, size_t n)
+{
+	out[0] = 0;
+	int r = vl_netns_lo_alias(name, out, n);
+	if (r == 0 || r == -ENOENT)
+		return r;
+	/* Not a namespace (yet): an entry reserved by a vlab that died
+	 * before mounting it carries the mark as an xattr. */
+	char path[128];
+	ns_path(path, sizeof(path), name);
+	ssize_t len = lgetxattr(path, VL_NETNS_XATTR, out, n - 1);
+	if (len < 0) {
+		out[0] = 0;
+		return r;
+	}
+	out[len] = 0;
+	return 0;
+}
+
+bool vl_netns_has_mark(const char *name, const char *lab)
+{
+	char alias[VL_ALTNAME_MAX], want[VL_ALTNAME_MAX];
+	snprintf(want, sizeof(want), "%s%s:", VL_ALIAS_PREFIX, lab);
+	return vl_netns_mark(name, alias, sizeof(alias)) == 0 && !strncmp(alias, want, strlen(want));
 }

@@ -13,58 +13,112 @@
 #include "vlab/exec.h"
 #include "vlab/model.h"
 #include "vlab/naming.h"
+#include "vlab/paths.h"
 #include "vlab/state.h"
 
 void vl_state_path(char *out, size_t n, const char *lab, const char *leaf)
 {
-	if (leaf)
-		snprintf(out, n, "%s/%s/%s", VL_RUN_DIR, lab, leaf);
-	else
-		snprintf(out, n, "%s/%s", VL_RUN_DIR, lab);
+	vl_path_lab(out, n, lab, leaf);
 }
 
-bool vl_lab_name_ok(const char *s)
+/* Open a directory vlab writes in as root without following a symlink, and
+ * only when it is root's and writable by root alone: a planted link or a
+ * directory someone else controls could redirect our writes. */
+static int open_checked_dir(int at, const char *name, const char *shown, bool create)
 {
-	size_t n = strlen(s);
-	if (!n || n > VL_LAB_NAME_MAX)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-			return false;
-	return s[0] != '-';
+	bool made = false;
+	if (create) {
+		if (mkdirat(at, name, 0755) == 0)
+			made = true;
+		else if (errno != EEXIST)
+			return -errno;
+	}
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		struct stat ls;
+		if ((e == ELOOP || e == ENOTDIR) && fstatat(at, name, &ls, AT_SYMLINK_NOFOLLOW) == 0)
+			fprintf(stderr, "vlab: %s is %s, not a directory vlab made: vlab will not "
+				"write through it (remove it if it is not yours)\n", shown,
+				S_ISLNK(ls.st_mode) ? "a symbolic link" : "a file");
+		return -e;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		fprintf(stderr, "vlab: %s is owned by uid %u with mode %04o: vlab writes only in a "
+			"directory of its own user that no one else can write (fix or remove it)\n",
+			shown, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	if (made)
+		fchmod(fd, 0755); /* whatever the umask */
+	return fd;
+}
+
+int vl_checked_dir(const char *path, bool create)
+{
+	return open_checked_dir(AT_FDCWD, path, path, create);
+}
+
+int vl_state_dir(const char *lab, bool create)
+{
+	if (!vl_lab_name_ok(lab, NULL))
+		return -EINVAL;
+	int run = vl_checked_dir(VL_RUN_DIR, create);
+	if (run < 0)
+		return run;
+	char shown[300];
+	vl_state_path(shown, sizeof(shown), lab, NULL);
+	int fd = open_checked_dir(run, lab, shown, create);
+	close(run);
+	return fd;
 }
 
 int vl_state_lock(const char *lab, bool create, bool *created_dir)
 {
-	char dir[256], path[300];
-	vl_state_path(dir, sizeof(dir), lab, NULL);
+	char path[300];
 	vl_state_path(path, sizeof(path), lab, "lock");
 	if (created_dir)
 		*created_dir = false;
+	int tries = 0;
 	for (;;) {
-		if (create) {
-			if (mkdir(VL_RUN_DIR, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			if (mkdir(dir, 0755) == 0) {
-				if (created_dir)
-					*created_dir = true;
-			} else if (errno != EEXIST) {
-				return -errno;
-			}
+		if (create && created_dir) {
+			char dir[300];
+			vl_state_path(dir, sizeof(dir), lab, NULL);
+			struct stat st;
+			if (lstat(dir, &st) < 0 && errno == ENOENT)
+				*created_dir = true;
 		}
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (create ? 0 : 0), 0644);
-		if (fd < 0)
-			return errno == ENOENT ? -ENOENT : -errno;
+		int dfd = vl_state_dir(lab, create);
+		if (dfd == -ENOENT && create && ++tries < 100)
+			continue; /* a `down` removed an empty /run/vlab under us */
+		if (dfd < 0)
+			return dfd;
+		int fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int e = errno;
+		if (fd < 0 && e == ELOOP)
+			fprintf(stderr, "vlab: %s is a symbolic link: vlab will not open it (remove it)\n",
+				path);
+		if (fd < 0) {
+			close(dfd);
+			if (e == ENOENT && create)
+				continue; /* the directory went away under us */
+			return -e;
+		}
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			int e = errno;
+			e = errno;
 			close(fd);
+			close(dfd);
 			return e == EWOULDBLOCK ? -EWOULDBLOCK : -e;
 		}
 		/* The holder before us may have removed the lab (down): then
 		 * our lock is on a deleted file; start again. */
 		struct stat a, b;
-		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
+		bool same = fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_ino == b.st_ino &&
+			    a.st_dev == b.st_dev;
+		close(dfd);
+		if (same)
 			return fd;
 		close(fd);
 		if (!create)
@@ -78,48 +132,156 @@ void vl_state_unlock(int fd)
 		close(fd);
 }
 
-static char *dup_val(const char *line, size_t klen)
-{
-	const char *v = line + klen;
-	while (*v == ' ')
-		v++;
-	return xstrdup(v);
-}
+/* ---- the state file: "key value" lines; values escaped (%XX for every
+ * byte outside '!'..'~' and for '%'), so a value is one word on one line
+ * whatever it holds. Lines holding a control character are not ours. */
 
-int vl_state_read(const char *lab, struct vl_state *s)
+static void put_escaped(struct vl_buf *b, const char *s)
 {
-	char path[300], line[1024];
-	memset(s, 0, sizeof(*s));
-	vl_state_path(path, sizeof(path), lab, "state");
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		if (!strncmp(line, "lab ", 4)) {
-			free(s->lab);
-			s->lab = dup_val(line, 4);
-		} else if (!strncmp(line, "file ", 5)) {
-			free(s->file);
-			s->file = dup_val(line, 5);
-		} else if (!strncmp(line, "hash ", 5)) {
-			free(s->hash);
-			s->hash = dup_val(line, 5);
-		} else if (!strncmp(line, "status ", 7)) {
-			free(s->status);
-			s->status = dup_val(line, 7);
-		} else if (!strncmp(line, "pid ", 4)) {
-			s->pid = strtol(line + 4, NULL, 10);
-		} else if (!strncmp(line, "netns ", 6) && line[6]) {
-			vl_strv_push(&s->netns, line + 6);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '%') {
+			char hex[4];
+			snprintf(hex, sizeof(hex), "%%%02X", *p);
+			vl_buf_add(b, hex);
+		} else {
+			vl_buf_addn(b, (const char *)p, 1);
 		}
 	}
-	fclose(f);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* NULL when the value is not well formed (raw blank, bad escape, NUL). */
+static char *unescape(const char *v)
+{
+	size_t n = strlen(v);
+	char *out = xmalloc(n + 1), *o = out;
+	for (const char *p = v; *p; p++) {
+		if (*p == '%') {
+			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+			if (lo < 0 || (hi == 0 && lo == 0)) {
+				free(out);
+				return NULL;
+			}
+			*o++ = (char)(hi * 16 + lo);
+			p += 2;
+		} else if ((unsigned char)*p <= ' ' || (unsigned char)*p == 0x7f) {
+			free(out);
+			return NULL;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+char *vl_state_escape(const char *s)
+{
+	struct vl_buf b = {0};
+	put_escaped(&b, s);
+	return b.s ? b.s : xstrdup("");
+}
+
+char *vl_state_unescape(const char *s)
+{
+	return unescape(s);
+}
+
+static bool has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < ' ' || *p == 0x7f)
+			return true;
+	return false;
+}
+
+/* A namespace name of this lab: vlab-<lab>-<node>, node a valid name. */
+static bool lab_ns_ok(const char *lab, const char *ns)
+{
+	size_t pl = strlen(VL_NETNS_PREFIX), ll = strlen(lab);
+	if (strncmp(ns, VL_NETNS_PREFIX, pl) || strncmp(ns + pl, lab, ll) || ns[pl + ll] != '-')
+		return false;
+	return vl_name_ok(ns + pl + ll + 1, VL_NSNAME_MAX, NULL);
+}
+
+int vl_state_parse(FILE *f, const char *lab, struct vl_state *s)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	memset(s, 0, sizeof(*s));
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = 0;
+		if (!len || line[0] == '#' || has_control(line) || (size_t)len != strlen(line)) {
+			s->bad += len && line[0] != '#';
+			continue;
+		}
+		char *sp = strchr(line, ' ');
+		char *val = sp ? unescape(sp + 1) : NULL;
+		if (!val) {
+			s->bad++;
+			continue;
+		}
+		*sp = 0;
+		char **slot = NULL;
+		if (!strcmp(line, "lab"))
+			slot = &s->lab;
+		else if (!strcmp(line, "file"))
+			slot = &s->file;
+		else if (!strcmp(line, "hash"))
+			slot = &s->hash;
+		else if (!strcmp(line, "status"))
+			slot = &s->status;
+		if (slot) {
+			free(*slot);
+			*slot = val;
+			continue;
+		}
+		if (!strcmp(line, "pid"))
+			s->pid = strtol(val, NULL, 10);
+		else if (!strcmp(line, "netns") && lab_ns_ok(lab, val))
+			vl_strv_push(&s->netns, val);
+		else
+			s->bad++;
+		free(val);
+	}
+	free(line);
 	if (!s->lab)
 		s->lab = xstrdup(lab);
 	if (!s->status)
 		s->status = xstrdup("building");
 	return 0;
+}
+
+int vl_state_read(const char *lab, struct vl_state *s)
+{
+	char path[300];
+	memset(s, 0, sizeof(*s));
+	if (!vl_lab_name_ok(lab, NULL))
+		return -EINVAL;
+	vl_state_path(path, sizeof(path), lab, "state");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	int r = vl_state_parse(f, lab, s);
+	fclose(f);
+	return r;
 }
 
 void vl_state_free(struct vl_state *s)
@@ -132,24 +294,70 @@ void vl_state_free(struct vl_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Create dir/leaf fresh (no symlink followed, O_EXCL) with `mode`. */
+static int create_fresh(int dfd, const char *leaf, const char *shown, int flags, mode_t mode)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = openat(dfd, leaf, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0) {
+			fchmod(fd, mode); /* whatever the umask */
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		struct stat st;
+		if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "vlab: %s is %s: vlab will not write through it (remove it)\n",
+				shown, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file");
+			return -EEXIST;
+		}
+		unlinkat(dfd, leaf, 0); /* an old file of ours: start afresh */
+	}
+	return -EEXIST;
+}
+
 int vl_state_begin(const char *lab, const char *file, const char *hash)
 {
 	char path[300];
 	vl_state_path(path, sizeof(path), lab, "state");
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	int dfd = vl_state_dir(lab, false);
+	if (dfd < 0)
+		return dfd;
+	int fd = create_fresh(dfd, "state", path, O_WRONLY | O_APPEND, 0644);
+	close(dfd);
 	if (fd < 0)
-		return -errno;
-	char *head = xasprintf("# vlab state: what `vlab up` built; read by down, status, ls, clean\n"
-			       "lab %s\nfile %s\nhash %s\npid %ld\nstatus building\n",
-			       lab, file, hash, (long)getpid());
-	ssize_t n = write(fd, head, strlen(head));
-	int r = n == (ssize_t)strlen(head) ? 0 : -EIO;
-	free(head);
+		return fd;
+	struct vl_buf b = {0};
+	vl_buf_add(&b, "# vlab state 2: what `vlab up` built; read by down, status, ls, clean.\n"
+		       "# One \"key value\" a line; values %XX-escaped (bytes outside ! to ~, and %).\n");
+	vl_buf_add(&b, "lab ");
+	put_escaped(&b, lab);
+	vl_buf_add(&b, "\nfile ");
+	put_escaped(&b, file);
+	vl_buf_add(&b, "\nhash ");
+	put_escaped(&b, hash);
+	vl_buf_printf(&b, "\npid %ld\nstatus building\n", (long)getpid());
+	ssize_t n = write(fd, b.s, b.len);
+	int r = n == (ssize_t)b.len ? 0 : -EIO;
+	vl_buf_free(&b);
 	if (r < 0) {
 		close(fd);
 		return r;
 	}
 	return fd;
+}
+
+int vl_state_add_netns(int fd, const char *ns)
+{
+	struct vl_buf b = {0};
+	vl_buf_add(&b, "netns ");
+	put_escaped(&b, ns);
+	vl_buf_add(&b, "\n");
+	/* one write: O_APPEND keeps lines of concurrent threads whole */
+	ssize_t n = write(fd, b.s, b.len);
+	int r = n == (ssize_t)b.len ? 0 : n < 0 ? -errno : -EIO;
+	vl_buf_free(&b);
+	return r;
 }
 
 int vl_state_finish(int fd)
@@ -160,16 +368,47 @@ int vl_state_finish(int fd)
 	return r;
 }
 
+int vl_state_write_file(const char *lab, const char *leaf, const char *data, size_t len,
+			mode_t mode)
+{
+	char tmp[64], shown[300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", leaf);
+	vl_state_path(shown, sizeof(shown), lab, tmp);
+	int dfd = vl_state_dir(lab, false);
+	if (dfd < 0)
+		return dfd;
+	int fd = create_fresh(dfd, tmp, shown, O_WRONLY, mode);
+	int r = fd < 0 ? fd : 0;
+	if (fd >= 0) {
+		if (write(fd, data, len) != (ssize_t)len)
+			r = -EIO;
+		close(fd);
+		if (!r && renameat(dfd, tmp, dfd, leaf) < 0)
+			r = -errno;
+		if (r)
+			unlinkat(dfd, tmp, 0);
+	}
+	close(dfd);
+	return r;
+}
+
 void vl_state_remove(const char *lab)
 {
-	static const char *const leaves[] = {"state", "hosts", "hosts.tmp", "lock"};
-	char path[300];
-	for (size_t i = 0; i < VL_ARRAY_SIZE(leaves); i++) {
-		vl_state_path(path, sizeof(path), lab, leaves[i]);
-		unlink(path);
+	static const char *const leaves[] = {"state", "state.tmp", "hosts", "hosts.tmp", "lock"};
+	if (!vl_lab_name_ok(lab, NULL))
+		return;
+	int run = open(VL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (run < 0)
+		return;
+	/* never through a symlink: only what sits in the lab's own directory */
+	int dfd = openat(run, lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0) {
+		for (size_t i = 0; i < VL_ARRAY_SIZE(leaves); i++)
+			unlinkat(dfd, leaves[i], 0);
+		close(dfd);
+		unlinkat(run, lab, AT_REMOVEDIR);
 	}
-	vl_state_path(path, sizeof(path), lab, NULL);
-	rmdir(path);
+	close(run);
 	rmdir(VL_RUN_DIR); /* only when no other lab is left */
 }
 
@@ -231,8 +470,8 @@ char *vl_resolve_lab(const char *arg)
 	bool is_file = strchr(arg, '/') || (n > 4 && !strcmp(arg + n - 4, ".ini")) ||
 		       (stat(arg, &st) == 0 && S_ISREG(st.st_mode));
 	if (!is_file) {
-		if (!vl_lab_name_ok(arg)) {
-			fprintf(stderr, "vlab: \"%s\" is neither a lab name (up to %d of a-z, 0-9, '-') "
+		if (!vl_lab_name_ok(arg, NULL)) {
+			fprintf(stderr, "vlab: \"%s\" is neither a lab name (up to %d of a-z, 0-9, '_') "
 				"nor a topology file\n", arg, VL_LAB_NAME_MAX);
 			return NULL;
 		}
@@ -260,27 +499,27 @@ const char *vl_ns_node(const char *lab, const char *ns)
 
 void vl_lab_netns(const char *lab, const struct vl_state *st, struct vl_strv *out)
 {
-	if (st)
-		for (size_t i = 0; i < st->netns.n; i++)
-			vl_strv_push(out, st->netns.v[i]);
-	char prefix[64], mark[64], alias[VL_ALTNAME_MAX];
+	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "%s%s-", VL_NETNS_PREFIX, lab);
-	snprintf(mark, sizeof(mark), "%s%s:", VL_ALIAS_PREFIX, lab);
 	DIR *d = opendir(VL_NETNS_DIR);
-	if (!d)
-		return;
 	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, strlen(prefix)))
-			continue;
-		bool known = false;
-		for (size_t i = 0; i < out->n && !known; i++)
-			known = !strcmp(out->v[i], e->d_name);
-		if (known)
-			continue;
-		if (vl_netns_lo_alias(e->d_name, alias, sizeof(alias)) == 0 &&
-		    !strncmp(alias, mark, strlen(mark)))
+	/* Only what carries the lab's mark: a namespace whose loopback alias
+	 * is "vlab:<lab>:<node>" (or an entry reserved with that xattr). The
+	 * state's list is a record, never a licence to delete. */
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) && vl_netns_has_mark(e->d_name, lab))
 			vl_strv_push(out, e->d_name);
+	if (d)
+		closedir(d);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), cmp_str);
+	for (size_t i = 0; st && i < st->netns.n; i++) {
+		bool have = false;
+		for (size_t k = 0; k < out->n && !have; k++)
+			have = !strcmp(out->v[k], st->netns.v[i]);
+		if (!have && vl_netns_exists(st->netns.v[i]))
+			fprintf(stderr, "vlab: %s/%s is listed in the state of lab %s but does not "
+				"carry its mark (loopback alias %s%s:...): not vlab's, left alone\n",
+				VL_NETNS_DIR, st->netns.v[i], lab, VL_ALIAS_PREFIX, lab);
 	}
-	closedir(d);
 }

@@ -170,18 +170,24 @@ static void check_lab(struct vctx *v)
 	if (!lab->name)
 		return; /* reported by the parser */
 	const char *why = NULL;
-	bool ok = vl_name_ok(lab->name, VL_LAB_NAME_MAX, &why);
-	for (const char *p = lab->name; ok && *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-			ok = false;
-			why = "may only contain lowercase letters, digits and '-'";
-		}
-	if (!ok) {
-		if (strlen(lab->name) > VL_LAB_NAME_MAX)
-			why = "is longer than 12 characters";
+	bool ok = vl_lab_name_ok(lab->name, &why);
+	if (!ok && strchr(lab->name, '-') && strlen(lab->name) <= VL_LAB_NAME_MAX) {
+		/* '-' separates lab and node in vlab-LAB-NODE: with it in lab
+		 * names, lab "a" node "b-c" and lab "a-b" node "c" would share
+		 * the namespace vlab-a-b-c */
+		char *fix = xstrdup(lab->name);
+		for (char *p = fix; *p; p++)
+			if (*p == '-')
+				*p = '_';
 		vl_err(v->d, &lab->loc, "name",
-		       "lab name \"%s\" %s (it prefixes namespaces: vlab-NAME-NODE; use up to 12 of a-z, 0-9, -)",
-		       lab->name, why);
+		       "lab name \"%s\" may not contain '-': it separates lab and node in namespace "
+		       "names (vlab-LAB-NODE), so lab \"a-b\" node \"c\" and lab \"a\" node \"b-c\" "
+		       "would be the same namespace; use '_' (\"%s\")", lab->name, fix);
+		free(fix);
+	} else if (!ok) {
+		vl_err(v->d, &lab->loc, "name",
+		       "lab name \"%s\" %s (it prefixes namespaces: vlab-NAME-NODE; use up to %d of "
+		       "a-z, 0-9, '_')", lab->name, why, VL_LAB_NAME_MAX);
 	}
 }
 

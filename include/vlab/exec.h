@@ -87,9 +87,10 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 /* Delete namespaces (unmount + unlink), their /etc/netns/<ns> files, then
  * wait (bounded) until none is left mounted. Returns how many existed. */
 int vl_teardown_netns(char *const *names, size_t n, double wait_s);
-/* Remove /etc/netns/<ns>/hosts when it links into /run/vlab, then the
- * directory when that left it empty; anything else there is not ours. */
-void vl_etc_netns_remove(const char *name);
+/* Remove /etc/netns/<ns>/hosts when it is a link to /run/vlab/<lab>/hosts,
+ * then the directory when that left it empty; anything else there is not
+ * ours. 1 when the link was removed. */
+int vl_etc_netns_remove(const char *name);
 
 /* ---- namespaces (src/netns.c) ---- */
 int vl_netns_prepare(void);                   /* /run/netns as a shared mount */
@@ -98,8 +99,10 @@ int vl_netns_prepare(void);                   /* /run/netns as a shared mount */
 int vl_netns_holders(const char *lab, char *const *names, size_t n);
 void vl_netns_release(void);                   /* undo prepare's tmpfs once empty */
 int vl_netns_self(void);                      /* fd of our own netns */
-/* Claim /run/netns/<name> (an empty file, O_EXCL): -EEXIST when taken. */
-int vl_netns_reserve(const char *name);
+/* Claim /run/netns/<name> (an empty file, O_EXCL): -EEXIST when taken.
+ * `mark` ("vlab:<lab>:<node>") goes on it as the xattr VL_NETNS_XATTR
+ * until the namespace is mounted there. */
+int vl_netns_reserve(const char *name, const char *mark);
 /* Turn a reserved /run/netns/<name> into a fresh namespace (this thread
  * only); inside it, open a route netlink socket (*nl), return the namespace
  * fd (*nsfd) and run inside(arg) (sysctls, marks). The thread is back in
@@ -113,6 +116,12 @@ bool vl_netns_exists(const char *name);
 bool vl_netns_mounted(const char *name);      /* listed in our mountinfo */
 /* The alias of the namespace's loopback ("" when none); -errno. */
 int vl_netns_lo_alias(const char *name, char *out, size_t n);
+/* vlab's mark on /run/netns/<name>: the loopback alias of a mounted
+ * namespace, or the xattr of an entry reserved but never mounted. */
+#define VL_NETNS_XATTR "trusted.vlab"
+int vl_netns_mark(const char *name, char *out, size_t n);
+/* Does /run/netns/<name> carry lab's mark ("vlab:<lab>:...")? */
+bool vl_netns_has_mark(const char *name, const char *lab);
 /* Run fn inside namespace nsfd, returning to home. */
 int vl_netns_call(int nsfd, int home, int (*fn)(void *), void *arg);
 

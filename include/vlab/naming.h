@@ -1,6 +1,8 @@
 /* How every kernel object of a lab is named. Names are unique within their
  * namespace, fit IFNAMSIZ, and say whose they are:
- *   namespace     vlab-<lab>-<node>            (/run/netns/...)
+ *   namespace     vlab-<lab>-<node>            (/run/netns/...); lab names
+ *                 have no '-' (a-z, 0-9, '_'), so the first '-' after
+ *                 "vlab-" ends the lab: one name, one (lab, node)
  *   node NICs     as written (eth0), inside the node's own namespace
  *   bridge        the switch name, inside its host's (or its own) namespace
  *   switch port   <node>-<nic> when it fits 15 chars, else p<8 hex of hash>;
@@ -17,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VL_RUN_DIR "/run/vlab"        /* state: /run/vlab/<lab>/ */
-#define VL_NETNS_DIR "/run/netns"
+#include "vlab/paths.h" /* VL_RUN_DIR, VL_NETNS_DIR, VL_ETC_NETNS_DIR */
+
 #define VL_NETNS_PREFIX "vlab-"
 #define VL_ALIAS_PREFIX "vlab:"
 #define VL_NSNAME_MAX 64   /* "vlab-" + lab(12) + "-" + node(32) + NUL fits */
@@ -27,6 +29,9 @@
 
 /* Characters allowed in lab, node, switch and other object names. */
 bool vl_name_ok(const char *s, size_t max, const char **why);
+/* A lab name: 1..12 of a-z, 0-9, '_' (not first); never '-', which ends
+ * the lab in vlab-<lab>-<node>, so the mapping is injective. */
+bool vl_lab_name_ok(const char *s, const char **why);
 /* A valid Linux interface name (1..15 chars, no '/', ':', blanks, not . or ..). */
 bool vl_ifname_ok(const char *s, const char **why);
 

@@ -1,10 +1,19 @@
-/* What a running lab is, on disk: /run/vlab/<lab>/
- *   state   text, one "key value" per line: lab, file (absolute path),
- *           hash (of the file's content), pid, status (building|up; the
- *           last line wins), and one "netns NAME" line per namespace,
- *           appended the moment it exists (so a crash loses nothing);
- *   hosts   the lab's shared hosts file (/etc/netns/<ns>/hosts link here);
- *   lock    flock()ed by every command working on the lab.
+/* What a running lab is, on disk: /run/vlab/<lab>/ (0755, root's)
+ *   state   (0644) text, one "key value" per line, every value escaped
+ *           (%XX for each byte outside '!'..'~' and for '%', so a value
+ *           is one word on one line whatever it holds): lab, file
+ *           (absolute path), hash (of the file's content), pid, status
+ *           (building|up; the last line wins), and one "netns NAME" line
+ *           per namespace, appended before it exists (so a crash loses
+ *           nothing). Lines with control characters or bad escapes are
+ *           ignored (counted in `bad`). The netns list is a record only:
+ *           down and clean delete what carries the lab's mark, never a
+ *           name because the state lists it.
+ *   hosts   (0644) the lab's shared hosts file (/etc/netns/<ns>/hosts
+ *           link here);
+ *   lock    (0600) flock()ed by every command working on the lab.
+ * Every file is created with O_EXCL|O_NOFOLLOW in a directory opened with
+ * O_NOFOLLOW and checked to be root's and writable by root only.
  * Only `up` creates it, only `down`/`clean` remove it. */
 #ifndef VLAB_STATE_H
 #define VLAB_STATE_H
@@ -12,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vlab/naming.h"
 #include "vlab/util.h"
 
 struct vl_state {
@@ -21,6 +31,7 @@ struct vl_state {
 	char *status;       /* "building", "up" */
 	long pid;
 	struct vl_strv netns;
+	size_t bad;         /* lines ignored: malformed or unknown */
 };
 
 void vl_state_path(char *out, size_t n, const char *lab, const char *leaf);
@@ -29,8 +40,27 @@ void vl_state_path(char *out, size_t n, const char *lab, const char *leaf);
  * the lab has no directory and !create, or -errno. */
 int vl_state_lock(const char *lab, bool create, bool *created_dir);
 void vl_state_unlock(int fd);
-/* 0, -ENOENT (no state file), -errno. */
+/* 0, -ENOENT (no state file), -errno (-ELOOP: a symlink, not read). */
 int vl_state_read(const char *lab, struct vl_state *s);
+/* Parse a state file's text (exported for unit tests). */
+#include <stdio.h>
+int vl_state_parse(FILE *f, const char *lab, struct vl_state *s);
+/* The escaping of state values; caller frees; unescape: NULL when malformed. */
+char *vl_state_escape(const char *s);
+char *vl_state_unescape(const char *s);
+/* Open a directory vlab writes in (creating it, 0755, when `create`)
+ * without following a symlink; refused (-EPERM, message printed) unless
+ * it is ours and writable by us alone. fd or -errno. */
+int vl_checked_dir(const char *path, bool create);
+/* The same for /run/vlab and /run/vlab/<lab>. */
+int vl_state_dir(const char *lab, bool create);
+/* Append "netns NAME" (escaped) to the state; 0 or -errno. */
+int vl_state_add_netns(int fd, const char *ns);
+/* Write /run/vlab/<lab>/<leaf> atomically (leaf.tmp, O_EXCL|O_NOFOLLOW,
+ * then rename) with exactly `mode`. */
+#include <sys/types.h>
+int vl_state_write_file(const char *lab, const char *leaf, const char *data, size_t len,
+			mode_t mode);
 void vl_state_free(struct vl_state *s);
 /* Start a fresh state file (status building); returns an O_APPEND fd to
  * which the executor appends "netns" lines. */
@@ -43,8 +73,6 @@ void vl_state_remove(const char *lab);
 void vl_state_list(struct vl_strv *labs);
 /* Hex digest of a file's content (64-bit FNV-1a); caller frees. */
 char *vl_file_hash(const char *path);
-/* A lab name as `down LAB` accepts it. */
-bool vl_lab_name_ok(const char *s);
 
 /* Commands shared by up/down/status/...: */
 /* 0 when root; else prints why `cmd` needs it and returns VL_EXIT_PERM. */
@@ -52,9 +80,10 @@ int vl_need_root(const char *cmd);
 /* LAB or FILE (a path, or a name ending in .ini) -> lab name; NULL after
  * printing why not. Caller frees. */
 char *vl_resolve_lab(const char *arg);
-/* Every namespace of `lab`: those the state lists (st may be NULL) plus
- * /run/netns/vlab-<lab>-* whose loopback carries the "vlab:<lab>:" mark
- * (a crash between creating one and recording it). */
+/* Every namespace of `lab`: /run/netns/vlab-<lab>-* carrying the lab's
+ * mark (loopback alias "vlab:<lab>:<node>", or the reservation xattr),
+ * sorted. Names the state `st` lists (may be NULL) that exist without the
+ * mark are reported on stderr as left alone, never returned. */
 void vl_lab_netns(const char *lab, const struct vl_state *st, struct vl_strv *out);
 /* Node name of a lab namespace ("vlab-dc-web1" -> "web1"). */
 const char *vl_ns_node(const char *lab, const char *ns);

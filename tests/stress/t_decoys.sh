@@ -7,7 +7,7 @@ f=$(mktemp --suffix=.ini)
 cleanup() {
 	rm -f "$f"; "$VLAB" down $lab >/dev/null 2>&1
 	ip netns del vlab-$lab-a 2>/dev/null; ip netns del vlab-zz-decoy 2>/dev/null
-	ip link del vlab-decoy0 2>/dev/null; rm -f /run/netns/vlab-zz-stale
+	ip link del vlab-decoy0 2>/dev/null; rm -f /run/netns/vlab-zz-stale /run/netns/vlab-$lab-b
 }
 trap cleanup EXIT
 rep_lab $lab > "$f"
@@ -30,4 +30,15 @@ ip netns list | grep -q '^vlab-zz-decoy' || fail "clean removed an unmarked vlab
 [ -e /run/netns/vlab-zz-stale ] || fail "clean removed a foreign /run/netns entry"
 ip link show vlab-decoy0 >/dev/null || fail "a root-namespace device was removed"
 [ "$(ip -o link show | wc -l)" = "$before" ] || fail "root namespace devices changed"
-echo "decoys: 4 foreign objects survived up/down/clean"
+# An entry an `up` reserved and died before mounting carries the mark as
+# an xattr: down removes it; the unmarked stale entry stays.
+if command -v python3 >/dev/null; then
+	touch /run/netns/vlab-$lab-b
+	python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.vlab", b"vlab:'$lab':b")' \
+		/run/netns/vlab-$lab-b || fail "setxattr"
+	"$VLAB" down $lab >/dev/null 2>&1
+	[ -e /run/netns/vlab-$lab-b ] && fail "down left a reservation marked as the lab's"
+	[ -e /run/netns/vlab-zz-stale ] || fail "down removed an unmarked stale entry"
+	ip netns list | grep -q "^vlab-$lab-a" || fail "down removed the foreign namespace"
+fi
+echo "decoys: 4 foreign objects survived up/down/clean; a marked reservation was removed"

@@ -30,6 +30,49 @@ static void test_names(void **state)
 	assert_false(vl_ifname_ok("", &why));
 }
 
+/* Issue 15: lab "a" node "b-c" and lab "a-b" node "c" both mapped to
+ * vlab-a-b-c. Lab names cannot hold '-', so the mapping is injective: the
+ * first '-' after "vlab-" ends the lab. */
+static void test_netns_names_injective(void **state)
+{
+	(void)state;
+	const char *why = NULL;
+	assert_false(vl_lab_name_ok("a-b", &why));
+	assert_non_null(strstr(why, "'-'"));
+	assert_true(vl_lab_name_ok("a", NULL));
+	assert_true(vl_lab_name_ok("a_b", NULL));
+	assert_true(vl_lab_name_ok("dc1000", NULL));
+	assert_false(vl_lab_name_ok("_a", NULL));
+	assert_false(vl_lab_name_ok("A", NULL));
+	assert_false(vl_lab_name_ok("abcdefghijklm", NULL));
+	assert_false(vl_lab_name_ok("", NULL));
+	assert_false(vl_lab_name_ok("..", NULL));
+
+	const char *labs[] = {"a", "ab", "a_b", "a1", "a-b", "b"};
+	const char *nodes[] = {"c", "b-c", "b_c", "bc", "c-d-e", "b", "1"};
+	char seen[64][VL_NSNAME_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(labs) / sizeof(*labs); i++) {
+		if (!vl_lab_name_ok(labs[i], NULL))
+			continue;
+		for (size_t j = 0; j < sizeof(nodes) / sizeof(*nodes); j++) {
+			assert_true(vl_name_ok(nodes[j], 32, NULL));
+			char ns[VL_NSNAME_MAX];
+			vl_netns_name(ns, labs[i], nodes[j]);
+			for (size_t k = 0; k < n; k++)
+				assert_string_not_equal(ns, seen[k]);
+			snprintf(seen[n++], VL_NSNAME_MAX, "%s", ns);
+			/* and it reads back: lab up to the first '-' */
+			const char *l = ns + strlen(VL_NETNS_PREFIX), *dash = strchr(l, '-');
+			assert_non_null(dash);
+			assert_int_equal((size_t)(dash - l), strlen(labs[i]));
+			assert_memory_equal(l, labs[i], strlen(labs[i]));
+			assert_string_equal(dash + 1, nodes[j]);
+		}
+	}
+	assert_int_equal(n, 5 * 7);
+}
+
 static void test_devices(void **state)
 {
 	(void)state;
@@ -107,6 +150,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_netns_names_injective),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_prefix),
