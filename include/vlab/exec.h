@@ -132,6 +132,8 @@ struct vl_devspec {
 int vl_link_lo_mark(struct vl_nl *nl, const char *alias);
 int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up);
 int vl_link_set_up(struct vl_nl *nl, int ifindex);
+/* No address of its own on a switch device (see nl_link.c). */
+int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6);
 int vl_link_set_master(struct vl_nl *nl, int ifindex, int master);
 int vl_link_bridge(struct vl_nl *nl, const struct vl_devspec *s);
 int vl_link_veth(struct vl_nl *nl, const struct vl_devspec *s,

@@ -721,6 +721,53 @@ static void test_hosts(void **state)
 	topo_free(t);
 }
 
+/* Every device of a switch (bridge, the switch side of each cable, VTEPs)
+ * carries no address of its own; every node NIC keeps its addresses. */
+static void test_switch_noaddr(void **state)
+{
+	(void)state;
+	struct vl_topology *t = rich();
+	struct vl_plan p;
+	build(t, &p);
+	size_t bridges = 0, tunnels = 0, ports = 0, links = 0;
+	for (size_t i = 0; i < p.nops; i++) {
+		const struct vl_op *op = &p.ops[i];
+		switch (op->kind) {
+		case VL_OP_BRIDGE:
+			assert_true(op->d.noaddr);
+			bridges++;
+			break;
+		case VL_OP_VXLAN:
+		case VL_OP_GENEVE:
+			assert_true(op->d.noaddr);
+			tunnels++;
+			break;
+		case VL_OP_VETH:
+			/* the far end is always a node's NIC */
+			assert_false(op->u.veth.peer.noaddr);
+			if (op->d.master[0]) {
+				assert_true(op->d.noaddr);
+				ports++;
+			} else {
+				assert_false(op->d.noaddr); /* a [link]: node to node */
+				links++;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	assert_int_equal(bridges, 4);
+	assert_int_equal(tunnels, 2);
+	assert_int_equal(ports, 7);
+	assert_int_equal(links, 1);
+	char *s = describe(find(&p, VL_OP_BRIDGE, "vlab-dc-hv1", "vs1"));
+	assert_non_null(strstr(s, " noaddr"));
+	free(s);
+	vl_plan_free(&p);
+	topo_free(t);
+}
+
 static void test_print_json(void **state)
 {
 	(void)state;
@@ -730,7 +777,7 @@ static void test_print_json(void **state)
 	struct vl_buf b = {0};
 	vl_plan_print(&p, &b);
 	assert_non_null(strstr(b.s, "plan for lab dc: 10 namespaces"));
-	assert_non_null(strstr(b.s, "vlab-dc-hv1: veth web1-eth0 mtu 1500 master vs1 up "
+	assert_non_null(strstr(b.s, "vlab-dc-hv1: veth web1-eth0 mtu 1500 master vs1 noaddr up "
 				    "<-> vlab-dc-web1/eth0 mac "));
 	assert_non_null(strstr(b.s, "vlab-dc-hv1: bridge vlan add web1-eth0 vid 10 pvid untagged"));
 	assert_non_null(strstr(b.s, "vlab-dc-hv1: fdb append 00:00:00:00:00:00 dev vx5010 dst 192.168.0.2"));
@@ -949,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_nat_mirror_routes),
 		cmocka_unit_test(test_sysctls),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_switch_noaddr),
 		cmocka_unit_test(test_print_json),
 		cmocka_unit_test(test_graph),
 		cmocka_unit_test(test_parsed_lab),
