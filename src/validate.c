@@ -519,6 +519,11 @@ static void check_shape(struct vctx *v, const struct vl_loc *loc, const char *ke
 	if (s->reorder_pct > 0 && !s->delay_us)
 		vl_err(v->d, loc, key, "%s%sreorder needs %sdelay (netem reorders by sending some packets early)",
 		       who, who[0] ? ": " : "", pfx);
+	/* tbf counts whole bytes per second: below 8 bit/s it would get 0 */
+	if (s->rate_bps && s->rate_bps < 8)
+		vl_err(v->d, loc, key, "%s%s%srate %llubit cannot be programmed: tbf's smallest rate is 8bit "
+		       "(1 byte per second); give at least 8bit",
+		       who, who[0] ? ": " : "", pfx, (unsigned long long)s->rate_bps);
 }
 
 static void shapers(struct vctx *v)

@@ -166,5 +166,11 @@ int vl_node_enter(const char *lab, const char *node);
 /* Derived tbf parameters (exported for unit tests). */
 uint32_t vl_tbf_burst(uint64_t rate_bps, int mtu, uint32_t burst);
 uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
+/* The shaping requests, built without a socket (src/nl_tc.c, unit-tested):
+ * `buf` holds VL_TC_MSG_MAX bytes; returns the RTM_NEWQDISC message in it. */
+#define VL_TC_MSG_MAX 512
+struct nlmsghdr *vl_tc_tbf_msg(void *buf, int ifindex, uint32_t parent, uint32_t handle,
+			       int mtu, const struct vl_shape *s);
+struct nlmsghdr *vl_tc_netem_msg(void *buf, int ifindex, const struct vl_shape *s);
 
 #endif
