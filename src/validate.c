@@ -1198,8 +1198,11 @@ static void dev_add(struct vctx *v, struct devns *ns, const char *space, const c
 	int f = vl_strmap_add(&ns->map, ns->keys.v[ns->keys.n - 1], (int)ns->what.n);
 	if (f >= 0)
 		vl_err(v->d, loc, key,
-		       "device name \"%s\" is used twice in the namespace of %s: by %s and by %s",
-		       dev, space, ns->what.v[f], what);
+		       "device name \"%s\" is used twice in the namespace of %s: by %s and by %s; "
+		       "rename one of them%s",
+		       dev, space, ns->what.v[f], what,
+		       strstr(what, "overlay") ? " (tunnel devices are named after the VNI: "
+						 "another vni renames them)" : "");
 	vl_strv_push(&ns->what, what);
 	free(what);
 }
@@ -1239,6 +1242,22 @@ static void device_names(struct vctx *v)
 			vl_port_name(port, n->name, c->name);
 			dev_add(v, &ns, s->host ? s->host : s->name, port, &c->loc, "nic",
 				xasprintf("the switch port of %s %s", n->name, c->name));
+		}
+	}
+	/* VTEPs, named as the planner names them: vx<VNI> per switch; Geneve
+	 * one per remote, gn<VNI> or gn<VNI>-<k> when there are several. */
+	for (size_t i = 0; i < t->noverlays; i++) {
+		struct vl_overlay *o = &t->overlays[i];
+		bool geneve = o->type == VL_OVERLAY_GENEVE;
+		int per = geneve ? (int)o->nswitches - 1 : 1;
+		for (size_t k = 0; k < o->nswitches; k++) {
+			struct vl_switch *s = &t->switches[o->sw_idx[k]];
+			for (int r = 1; r <= per; r++) {
+				vl_vtep_name(port, geneve, o->vni, geneve && per > 1 ? r : 0);
+				dev_add(v, &ns, s->host ? s->host : s->name, port, &o->loc, "vni",
+					xasprintf("the %s device of overlay %s (vni %u) on switch %s",
+						  geneve ? "Geneve" : "VXLAN", o->name, o->vni, s->name));
+			}
 		}
 	}
 	vl_strmap_free(&ns.map);
