@@ -9,6 +9,15 @@
 void vl_diag(struct vl_diags *d, enum vl_sev sev, const struct vl_loc *loc,
 	     const char *key, const char *fmt, ...)
 {
+	if (sev == VL_ERROR)
+		d->errors++;
+	else if (sev == VL_WARNING)
+		d->warnings++;
+	/* counted, not kept: a broken 10,000-member range cannot fill memory */
+	bool err = sev == VL_ERROR;
+	if (err ? d->kept_errors >= VL_DIAG_KEEP : d->n - d->kept_errors >= VL_DIAG_KEEP)
+		return;
+	d->kept_errors += err;
 	struct vl_diag *g = vl_grow(&d->v, &d->cap, d->n++, sizeof(*g));
 	va_list ap;
 	va_start(ap, fmt);
@@ -20,10 +29,6 @@ void vl_diag(struct vl_diags *d, enum vl_sev sev, const struct vl_loc *loc,
 	g->line = loc ? loc->line : 0;
 	g->section = loc && loc->section ? xstrdup(loc->section) : NULL;
 	g->key = key ? xstrdup(key) : NULL;
-	if (sev == VL_ERROR)
-		d->errors++;
-	else if (sev == VL_WARNING)
-		d->warnings++;
 }
 
 char *vl_diag_format(const struct vl_diag *g)
@@ -59,6 +64,65 @@ void vl_diags_print(struct vl_diags *d, FILE *out)
 		fprintf(out, "%s\n", s);
 		free(s);
 	}
+}
+
+static bool same_line(const struct vl_diag *a, const struct vl_diag *b)
+{
+	return a->line == b->line && a->line > 0 && a->sev == b->sev && !strcmp(a->msg, b->msg) &&
+	       !strcmp(a->file, b->file) && !!a->key == !!b->key &&
+	       (!a->key || !strcmp(a->key, b->key));
+}
+
+void vl_diags_report(struct vl_diags *d, bool quiet_warnings, FILE *out)
+{
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), cmp_diag);
+	/* groups of identical lines: start index and size */
+	size_t ng = 0, *start = xcalloc(d->n + 1, sizeof(size_t));
+	for (size_t i = 0; i < d->n;) {
+		size_t j = i + 1;
+		while (j < d->n && same_line(&d->v[j], &d->v[i]))
+			j++;
+		if (!quiet_warnings || d->v[i].sev == VL_ERROR)
+			start[ng++] = i;
+		i = j;
+	}
+	/* pick at most VL_DIAG_SHOW groups, errors before the others */
+	bool *show = xcalloc(ng + 1, sizeof(bool));
+	size_t nshow = 0, shown_err = 0, shown_warn = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t g = 0; g < ng && nshow < VL_DIAG_SHOW; g++)
+			if (!show[g] && (pass || d->v[start[g]].sev == VL_ERROR)) {
+				show[g] = true;
+				nshow++;
+			}
+	for (size_t g = 0; g < ng; g++) {
+		if (!show[g])
+			continue;
+		const struct vl_diag *v = &d->v[start[g]];
+		size_t j = start[g] + 1;
+		while (j < d->n && same_line(&d->v[j], v))
+			j++;
+		size_t n = j - start[g];
+		if (v->sev == VL_ERROR)
+			shown_err += n;
+		else if (v->sev == VL_WARNING)
+			shown_warn += n;
+		char *s = vl_diag_format(v);
+		if (n > 1)
+			fprintf(out, "%s (and %zu more like it)\n", s, n - 1);
+		else
+			fprintf(out, "%s\n", s);
+		free(s);
+	}
+	size_t more_err = d->errors - shown_err;
+	size_t more_warn = quiet_warnings ? 0 : d->warnings - shown_warn;
+	if (more_err || more_warn)
+		fprintf(out, "vlab: %zu more not shown (%zu errors, %zu warnings); "
+			     "the first %d are above\n",
+			more_err + more_warn, more_err, more_warn, VL_DIAG_SHOW);
+	free(show);
+	free(start);
 }
 
 void vl_diags_free(struct vl_diags *d)

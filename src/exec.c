@@ -552,12 +552,52 @@ static int op_hosts(struct exec *x, const struct vl_op *op, struct opfail *f)
 	return 0;
 }
 
-/* Alias mark, altname, isolation: what follows creating a device. */
+/* A switch device's IPv6 stays off entirely for the bridge (no input from
+ * the ports reaches the namespace holding it); absent file = no IPv6 here. */
+static int bridge_ipv6_off(struct exec *x, int ns, const char *name)
+{
+	char path[96];
+	int r = enter(x, ns);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = write(fd, "1", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
+/* The creating request of a switch device: bridges and VTEPs have a carrier
+ * at once, so they are created down and go up in after_create, once they
+ * cannot get an address any more (veth ports have no carrier before their
+ * peer is up, so they keep IFF_UP). */
+static struct vl_op_dev create_dev(const struct vl_op_dev *d)
+{
+	struct vl_op_dev c = *d;
+	if (c.noaddr)
+		c.up = false;
+	return c;
+}
+
+/* No address, alias mark, altname, isolation: what follows creating a device. */
 static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 			const struct vl_op_dev *d, bool up, struct opfail *f)
 {
 	struct nsctx *c = &x->ns[ns];
-	int r = vl_link_set_alias(&c->nl, ifindex, x->alias, up);
+	int r;
+	if (d && d->noaddr) {
+		bool bridge = !d->master[0];
+		r = vl_link_noaddr(&c->nl, ifindex, bridge, true);
+		if (r == -EAFNOSUPPORT) /* no IPv6 on this device or kernel */
+			r = bridge ? vl_link_noaddr(&c->nl, ifindex, true, false) : 0;
+		if (r < 0)
+			FAIL(f, r, "turning off addresses of", name);
+		if (bridge && (r = bridge_ipv6_off(x, ns, name)) < 0)
+			FAIL(f, r, "turning off IPv6 of", name);
+	}
+	r = vl_link_set_alias(&c->nl, ifindex, x->alias, up);
 	if (r < 0)
 		FAIL(f, r, "marking (ifalias)", name);
 	if (d && d->altname[0] && !x->no_altname) {
@@ -590,7 +630,8 @@ static int master_of(struct exec *x, int ns, const struct vl_op_dev *d, struct o
 static int op_bridge(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
 {
 	struct nsctx *c = &x->ns[ns];
-	struct vl_devspec s = {op->dev, dev_new(x, ns, op->dev), &op->d, 0, x->alias};
+	struct vl_op_dev d = create_dev(&op->d);
+	struct vl_devspec s = {op->dev, dev_new(x, ns, op->dev), &d, 0, x->alias};
 	int r = vl_link_bridge(&c->nl, &s);
 	if (r < 0)
 		FAIL(f, r, "creating bridge", op->dev);
@@ -599,7 +640,7 @@ static int op_bridge(struct exec *x, int ns, const struct vl_op *op, struct opfa
 		if (r < 0)
 			FAIL(f, r, "turning on vlan_filtering of bridge", op->dev);
 	}
-	return after_create(x, ns, s.ifindex, op->dev, &op->d, false, f);
+	return after_create(x, ns, s.ifindex, op->dev, &op->d, d.up != op->d.up, f);
 }
 
 static int op_veth(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
@@ -652,7 +693,8 @@ static int op_vlan(struct exec *x, int ns, const struct vl_op *op, struct opfail
 static int op_tunnel(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
 {
 	bool geneve = op->kind == VL_OP_GENEVE;
-	struct vl_devspec s = {op->dev, 0, &op->d, 0, x->alias};
+	struct vl_op_dev d = create_dev(&op->d);
+	struct vl_devspec s = {op->dev, 0, &d, 0, x->alias};
 	int under = 0, r;
 	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
 		return f->err;
@@ -668,7 +710,7 @@ static int op_tunnel(struct exec *x, int ns, const struct vl_op *op, struct opfa
 		r = vl_link_vxlan(&x->ns[ns].nl, &s, op, under);
 	if (r < 0)
 		FAIL(f, r, geneve ? "creating geneve" : "creating vxlan", op->dev);
-	return after_create(x, ns, s.ifindex, op->dev, &op->d, false, f);
+	return after_create(x, ns, s.ifindex, op->dev, &op->d, d.up != op->d.up, f);
 }
 
 static int need_dev(struct exec *x, int ns, const char *name, struct opfail *f, int *out)

@@ -8,6 +8,9 @@
 #include <net/if.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
@@ -103,6 +106,37 @@ int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up)
 	int r = change_link(nl, l);
 	rtnl_link_put(l);
 	return r;
+}
+
+/* A switch's own device gets no IPv6 address (addr_gen_mode none; the
+ * kernel refuses IFLA_AF_SPEC in a creating request, so this follows the
+ * creation, before the device has a carrier or is up). A bridge also takes
+ * no IPv4 from its ports: rp_filter 1 drops every packet arriving on a
+ * device without addresses, arp_ignore 1 answers no ARP request there. */
+int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6)
+{
+	char buf[256] = {0};
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	if (ipv4_too) {
+		struct nlattr *in = mnl_attr_nest_start(nlh, AF_INET);
+		struct nlattr *conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+		mnl_attr_put_u32(nlh, IPV4_DEVCONF_RP_FILTER, 1);
+		mnl_attr_put_u32(nlh, IPV4_DEVCONF_ARP_IGNORE, 1);
+		mnl_attr_nest_end(nlh, conf);
+		mnl_attr_nest_end(nlh, in);
+	}
+	if (ipv6) {
+		struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+		mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(nlh, in6);
+	}
+	mnl_attr_nest_end(nlh, spec);
+	return vl_nl_talk(nl, nlh);
 }
 
 int vl_link_set_up(struct vl_nl *nl, int ifindex)

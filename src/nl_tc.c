@@ -16,8 +16,6 @@
 #include <netlink/route/classifier.h>
 #include <netlink/route/cls/u32.h>
 #include <netlink/route/qdisc.h>
-#include <netlink/route/qdisc/netem.h>
-#include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
 
 #include "vlab/exec.h"
@@ -60,22 +58,14 @@ static int talk_msg(struct vl_nl *nl, struct nl_msg *m)
 	return r;
 }
 
-static int add_qdisc(struct vl_nl *nl, struct rtnl_qdisc *q)
-{
-	struct nl_msg *m;
-	if (rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, &m) < 0)
-		return -ENOMEM;
-	return talk_msg(nl, m);
-}
-
 /* Percent (0..100) as netem's 32-bit probability. */
-static int netem_prob(double pct)
+static uint32_t netem_prob(double pct)
 {
 	if (pct <= 0)
 		return 0;
 	if (pct >= 100)
-		return (int)UINT32_MAX;
-	return (int)(uint32_t)(pct / 100.0 * (double)UINT32_MAX);
+		return UINT32_MAX;
+	return (uint32_t)(pct / 100.0 * (double)UINT32_MAX);
 }
 
 static bool has_netem(const struct vl_shape *s)
@@ -84,61 +74,107 @@ static bool has_netem(const struct vl_shape *s)
 	       s->corrupt_pct > 0 || s->reorder_pct > 0 || s->netem_limit;
 }
 
+/* The kernel's psched tick is 64 ns (PSCHED_SHIFT 6): the unit of the
+ * 32-bit time fields, which end at ~275 s. The 64-bit attributes carry
+ * the real values; the 32-bit fields are clamped, never wrapped. */
+static uint32_t ticks32(uint64_t ns)
+{
+	uint64_t t = ns >> 6;
+	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+static struct nlmsghdr *qdisc_msg(void *buf, int ifindex, uint32_t parent, uint32_t handle,
+				  const char *kind)
+{
+	memset(buf, 0, VL_TC_MSG_MAX);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWQDISC;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	struct tcmsg *t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = parent;
+	t->tcm_handle = handle;
+	mnl_attr_put_strz(nlh, TCA_KIND, kind);
+	return nlh;
+}
+
+/* tbf: rate in bytes per second, 64-bit beyond 2^32-1 B/s (~34 Gbit/s);
+ * the bucket in bytes (TCA_TBF_BURST), so the kernel computes its time
+ * itself; link layer ethernet, so no rate table is needed. */
+struct nlmsghdr *vl_tc_tbf_msg(void *buf, int ifindex, uint32_t parent, uint32_t handle,
+			       int mtu, const struct vl_shape *s)
+{
+	struct nlmsghdr *nlh = qdisc_msg(buf, ifindex, parent, handle, "tbf");
+	uint64_t rate = s->rate_bps / 8;
+	uint32_t burst = vl_tbf_burst(s->rate_bps, mtu, s->burst_bytes);
+	struct tc_tbf_qopt q = {0};
+
+	q.rate.linklayer = TC_LINKLAYER_ETHERNET;
+	q.rate.rate = rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
+	q.limit = vl_tbf_limit(s->rate_bps, burst, s->limit_bytes);
+	q.buffer = rate ? ticks32((uint64_t)((double)burst * 1e9 / (double)rate)) : UINT32_MAX;
+	struct nlattr *opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put(nlh, TCA_TBF_PARMS, sizeof(q), &q);
+	mnl_attr_put_u32(nlh, TCA_TBF_BURST, burst);
+	if (rate > UINT32_MAX)
+		mnl_attr_put_u64(nlh, TCA_TBF_RATE64, rate);
+	mnl_attr_nest_end(nlh, opt);
+	return nlh;
+}
+
+/* netem: TCA_OPTIONS is struct tc_netem_qopt followed by attributes (not a
+ * plain nest). Delay and jitter go as 64-bit nanoseconds as well. */
+struct nlmsghdr *vl_tc_netem_msg(void *buf, int ifindex, const struct vl_shape *s)
+{
+	struct nlmsghdr *nlh = qdisc_msg(buf, ifindex, TC_H_ROOT, TC_HANDLE(1, 0), "netem");
+	uint64_t delay_ns = (uint64_t)s->delay_us * 1000, jitter_ns = (uint64_t)s->jitter_us * 1000;
+	struct tc_netem_qopt q = {0};
+
+	/* netem drops everything with limit 0: keep the kernel's 1000 */
+	q.limit = s->netem_limit ? s->netem_limit : 1000;
+	q.latency = ticks32(delay_ns);
+	q.jitter = ticks32(jitter_ns);
+	q.loss = netem_prob(s->loss_pct);
+	q.duplicate = netem_prob(s->duplicate_pct);
+	if (s->reorder_pct > 0)
+		q.gap = 1; /* as tc does: with gap 0 netem never reorders */
+	struct nlattr *opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	/* not a nest: clear the flag mnl_attr_nest_start may set */
+	opt->nla_type = TCA_OPTIONS;
+	memcpy(mnl_nlmsg_get_payload_tail(nlh), &q, sizeof(q));
+	nlh->nlmsg_len += MNL_ALIGN(sizeof(q));
+	if (delay_ns) {
+		int64_t v = (int64_t)delay_ns;
+		mnl_attr_put(nlh, TCA_NETEM_LATENCY64, sizeof(v), &v);
+	}
+	if (jitter_ns) {
+		int64_t v = (int64_t)jitter_ns;
+		mnl_attr_put(nlh, TCA_NETEM_JITTER64, sizeof(v), &v);
+	}
+	if (s->reorder_pct > 0) {
+		struct tc_netem_reorder r = {netem_prob(s->reorder_pct), 0};
+		mnl_attr_put(nlh, TCA_NETEM_REORDER, sizeof(r), &r);
+	}
+	if (s->corrupt_pct > 0) {
+		struct tc_netem_corrupt c = {netem_prob(s->corrupt_pct), 0};
+		mnl_attr_put(nlh, TCA_NETEM_CORRUPT, sizeof(c), &c);
+	}
+	mnl_attr_nest_end(nlh, opt);
+	return nlh;
+}
+
 static int add_tbf(struct vl_nl *nl, int ifindex, uint32_t parent, uint32_t handle,
 		   int mtu, const struct vl_shape *s)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	if (!q)
-		return -ENOMEM;
-	uint64_t rate = s->rate_bps / 8;
-	if (rate > INT32_MAX)
-		rate = INT32_MAX; /* libnl 3.7 takes an int: ~17 Gbit/s is plenty here */
-	uint32_t burst = vl_tbf_burst(s->rate_bps, mtu, s->burst_bytes);
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), parent);
-	rtnl_tc_set_handle(TC_CAST(q), handle);
-	int r = rtnl_tc_set_kind(TC_CAST(q), "tbf");
-	if (r >= 0) {
-		rtnl_qdisc_tbf_set_limit(q, (int)vl_tbf_limit(s->rate_bps, burst, s->limit_bytes));
-		rtnl_qdisc_tbf_set_rate(q, (int)rate, (int)burst, 0);
-		r = add_qdisc(nl, q);
-	} else {
-		r = -EINVAL;
-	}
-	rtnl_qdisc_put(q);
-	return r;
+	char buf[VL_TC_MSG_MAX];
+	return vl_nl_talk(nl, vl_tc_tbf_msg(buf, ifindex, parent, handle, mtu, s));
 }
 
 static int add_netem(struct vl_nl *nl, int ifindex, const struct vl_shape *s)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	if (!q)
-		return -ENOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
-	int r = rtnl_tc_set_kind(TC_CAST(q), "netem");
-	if (r >= 0) {
-		/* netem drops everything with limit 0: keep the kernel's 1000 */
-		rtnl_netem_set_limit(q, s->netem_limit ? (int)s->netem_limit : 1000);
-		if (s->delay_us)
-			rtnl_netem_set_delay(q, (int)s->delay_us);
-		if (s->jitter_us)
-			rtnl_netem_set_jitter(q, (int)s->jitter_us);
-		if (s->loss_pct > 0)
-			rtnl_netem_set_loss(q, netem_prob(s->loss_pct));
-		if (s->duplicate_pct > 0)
-			rtnl_netem_set_duplicate(q, netem_prob(s->duplicate_pct));
-		if (s->corrupt_pct > 0)
-			rtnl_netem_set_corruption_probability(q, netem_prob(s->corrupt_pct));
-		if (s->reorder_pct > 0)
-			rtnl_netem_set_reorder_probability(q, netem_prob(s->reorder_pct));
-		r = add_qdisc(nl, q);
-	} else {
-		r = -EINVAL;
-	}
-	rtnl_qdisc_put(q);
-	return r;
+	char buf[VL_TC_MSG_MAX];
+	return vl_nl_talk(nl, vl_tc_netem_msg(buf, ifindex, s));
 }
 
 int vl_tc_shape(struct vl_nl *nl, int ifindex, int mtu, const struct vl_shape *s)

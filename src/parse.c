@@ -28,7 +28,6 @@
 
 #define MAX_FILE_SIZE (16u << 20)
 #define MAX_LINE_LEN 60000   /* below inih's ini_max_line, see parse_text() */
-#define MAX_RANGE 10000
 
 /* ---- raw layer ---------------------------------------------------------- */
 
@@ -62,6 +61,8 @@ struct pctx {
 	int member;             /* index of the member being built */
 	struct vl_strv seen;    /* messages of member 0, to not repeat them */
 	struct vl_strmap nodes; /* node name -> index, for [link] ends */
+	size_t members;         /* nodes and switches expanded so far */
+	size_t keys;            /* key lines expanded so far */
 };
 
 static const char *intern(struct vl_topology *t, char *s)
@@ -793,6 +794,21 @@ static void build_lab(struct pctx *c, struct member *m)
 		     "missing name = NAME (the lab's name prefixes its namespaces: vlab-NAME-*)");
 }
 
+/* At most VL_MAX_NODE_DEVS NICs and sub-interfaces per node; the first
+ * one too many is reported (*told), the others are dropped quietly. */
+static bool node_devs_ok(struct pctx *c, struct member *m, struct vl_node *n,
+			 const struct mkey *k, bool *told)
+{
+	if (n->nnics + n->nsubs < VL_MAX_NODE_DEVS)
+		return true;
+	if (!*told)
+		perr(c, m->label, k->line, k->key,
+		     "%s has more than %d NICs and sub-interfaces; a node may have at most %d: "
+		     "spread them over more nodes", m->name, VL_MAX_NODE_DEVS, VL_MAX_NODE_DEVS);
+	*told = true;
+	return false;
+}
+
 static void build_node(struct pctx *c, struct member *m)
 {
 	struct vl_node *n = VL_PUSH(c->t->nodes, c->t->nnodes, c->t->nodes_cap);
@@ -801,10 +817,14 @@ static void build_node(struct pctx *c, struct member *m)
 	n->host_idx = -1;
 	n->forward = n->kind == VL_NODE_ROUTER;
 	n->loc = loc_at(c, m->line, m->label);
+	bool too_many = false;
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mkey *k = &m->keys[i];
 		if (!strcmp(k->key, "host"))
 			n->host = xstrdup(k->val);
+		else if ((!strcmp(k->key, "nic") || !strcmp(k->key, "sub")) &&
+			 !node_devs_ok(c, m, n, k, &too_many))
+			continue;
 		else if (!strcmp(k->key, "nic"))
 			nic_line(c, m, n, k);
 		else if (!strcmp(k->key, "sub"))
@@ -1503,7 +1523,7 @@ static int parse_range(const char *s, struct range *r, const char **why)
 		*why = "the range's start is after its end";
 		return -1;
 	}
-	if (r->end - r->start >= MAX_RANGE) {
+	if (r->end - r->start >= VL_MAX_RANGE) {
 		*why = "a range may have at most 10000 members";
 		return -1;
 	}
@@ -1621,6 +1641,34 @@ static void build_member(struct pctx *c, struct member *m)
 	}
 }
 
+/* The total limits of expansion, checked before a section is expanded:
+ * nodes and switches, and key lines (each a NIC, a route...). */
+static bool within_limits(struct pctx *c, const struct raw_sec *s, int kind, size_t members)
+{
+	size_t nkeys = 0;
+	for (size_t i = 0; i < s->nkeys; i++)
+		nkeys += !s->keys[i].skip;
+	bool counts = kind == K_HOST || kind == K_VM || kind == K_ROUTER || kind == K_SWITCH;
+	if (counts && c->members + members > VL_MAX_MEMBERS) {
+		perr(c, s->label, s->line, NULL,
+		     "this section makes %zu nodes and switches in all (%zu before it); a lab may "
+		     "have at most %d: make the range smaller or split the lab",
+		     c->members + members, c->members, VL_MAX_MEMBERS);
+		return false;
+	}
+	if (c->keys + members * nkeys > VL_MAX_EXPANDED_KEYS) {
+		perr(c, s->label, s->line, NULL,
+		     "this section's %zu keys times %zu members make %zu key lines in all (%zu "
+		     "before it); a lab may have at most %d: make the range smaller or split the lab",
+		     nkeys, members, c->keys + members * nkeys, c->keys, VL_MAX_EXPANDED_KEYS);
+		return false;
+	}
+	if (counts)
+		c->members += members;
+	c->keys += members * nkeys;
+	return true;
+}
+
 static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 {
 	struct range r = {0}, hr = {0};
@@ -1659,6 +1707,8 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 	}
 
 	long first = is_range ? r.start : 0, last = is_range ? r.end : 0;
+	if (!within_limits(c, s, kind, (size_t)(last - first + 1)))
+		goto out;
 	struct mkey *keys = xcalloc(s->nkeys ? s->nkeys : 1, sizeof(*keys));
 	for (long i = first; i <= last; i++, c->member++) {
 		struct member m = {.kind = kind, .line = s->line, .keys = keys};
@@ -1697,6 +1747,7 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 		free(hname);
 	}
 	free(keys);
+out:
 	free(r.prefix);
 	free(hr.prefix);
 }

@@ -160,6 +160,7 @@ static void plan_bridges(struct planner *pl)
 					s->name);
 		op->d.mtu = switch_mtu(t, s);
 		op->d.up = true;
+		op->d.noaddr = true;
 		op->u.bridge.vlan_filtering = s->vlan_filtering > 0;
 		/* Filtering bridges start with no VLAN on any port: BRPORT ops
 		 * say exactly which ones each port carries. */
@@ -181,6 +182,7 @@ static void plan_port_veth(struct planner *pl, size_t ni, const struct vl_nic *n
 	struct vl_op *op = emit(pl, VL_OP_VETH, pl->sw_owner[si], pl->sw_ns[si], port);
 	op->d.mtu = nic_mtu(t, nic);
 	op->d.up = true;
+	op->d.noaddr = true;
 	CPY(op->d.master, t->switches[si].name);
 	vl_port_altname(op->d.altname, n->name, nic->name);
 	/* An altname equal to the name itself is refused by the kernel. */
@@ -253,6 +255,7 @@ static struct vl_op *tunnel_op(struct planner *pl, const struct vl_overlay *o,
 	CPY(op->d.master, pl->t->switches[si].name);
 	op->d.mtu = o->mtu;
 	op->d.up = true;
+	op->d.noaddr = true;
 	op->u.tunnel.vni = o->vni;
 	op->u.tunnel.port = overlay_port(o);
 	op->u.tunnel.ttl = o->ttl;

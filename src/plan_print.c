@@ -156,6 +156,8 @@ static void describe_dev(const struct vl_op_dev *d, struct vl_buf *o)
 		vl_buf_printf(o, " master %s", d->master);
 	if (d->isolated)
 		vl_buf_add(o, " isolated");
+	if (d->noaddr)
+		vl_buf_add(o, " noaddr");
 	if (d->up)
 		vl_buf_add(o, " up");
 }
@@ -425,6 +427,8 @@ static void json_dev(struct vl_buf *o, const struct vl_op_dev *d, const char *pr
 	jbool(o, K("up"), d->up);
 	if (d->isolated)
 		jbool(o, K("isolated"), true);
+	if (d->noaddr)
+		jbool(o, K("noaddr"), true);
 #undef K
 }
 

@@ -72,11 +72,6 @@ static bool in_prefix(const struct vl_prefix *a, const struct vl_prefix *net)
 	return true;
 }
 
-static bool overlap(const struct vl_prefix *a, const struct vl_prefix *b)
-{
-	return a->len <= b->len ? in_prefix(b, a) : in_prefix(a, b);
-}
-
 static uint32_t ahash(const struct vl_prefix *p)
 {
 	uint32_t h = 2166136261u ^ (uint32_t)p->family;
@@ -525,6 +520,11 @@ static void check_shape(struct vctx *v, const struct vl_loc *loc, const char *ke
 	if (s->reorder_pct > 0 && !s->delay_us)
 		vl_err(v->d, loc, key, "%s%sreorder needs %sdelay (netem reorders by sending some packets early)",
 		       who, who[0] ? ": " : "", pfx);
+	/* tbf counts whole bytes per second: below 8 bit/s it would get 0 */
+	if (s->rate_bps && s->rate_bps < 8)
+		vl_err(v->d, loc, key, "%s%s%srate %llubit cannot be programmed: tbf's smallest rate is 8bit "
+		       "(1 byte per second); give at least 8bit",
+		       who, who[0] ? ": " : "", pfx, (unsigned long long)s->rate_bps);
 }
 
 static void shapers(struct vctx *v)
@@ -624,6 +624,102 @@ static void alloc_init(const struct vl_prefix *net, struct alloc *al)
 	}
 }
 
+/* Overlapping subnets on two interfaces of one node, found in one sorted
+ * sweep (a node may have thousands of addresses): prefixes are nested or
+ * disjoint, so after sorting by network and length the ones containing an
+ * address are exactly a stack. Each address is reported at most once,
+ * against the innermost prefix of another interface that contains it. */
+struct onet {
+	struct vl_prefix net;       /* masked */
+	const struct vl_addr *a;
+	size_t dev, seq;
+};
+
+static int onet_cmp(const void *x, const void *y)
+{
+	const struct onet *a = x, *b = y;
+	if (a->net.family != b->net.family)
+		return a->net.family < b->net.family ? -1 : 1;
+	int c = memcmp(a->net.addr, b->net.addr, sizeof(a->net.addr));
+	if (c)
+		return c;
+	if (a->net.len != b->net.len)
+		return a->net.len < b->net.len ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* One range on the stack with up to two interfaces holding it. */
+struct ostack {
+	const struct onet *o[2];
+};
+
+static const char *dev_name(const struct vl_node *n, size_t x)
+{
+	return x < n->nnics ? n->nics[x].name : n->subs[x - n->nnics].name;
+}
+
+static void node_overlaps(struct vctx *v, const struct vl_node *n)
+{
+	size_t ni = n->nnics + n->nsubs, cnt = 0;
+	for (size_t x = 0; x < ni; x++)
+		cnt += x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+	if (cnt < 2 || ni < 2)
+		return;
+	struct onet *o = xcalloc(cnt, sizeof(*o));
+	size_t k = 0;
+	for (size_t x = 0; x < ni; x++) {
+		const struct vl_addr *av = x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
+		size_t na = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+		for (size_t j = 0; j < na; j++) {
+			if (!av[j].p.family)
+				continue;
+			struct onet *e = &o[k];
+			e->net = av[j].p;
+			for (int bit = e->net.len; bit < 128; bit++)
+				e->net.addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+			e->a = &av[j];
+			e->dev = x;
+			e->seq = k++;
+		}
+	}
+	qsort(o, k, sizeof(*o), onet_cmp);
+	struct ostack st[130];
+	size_t depth = 0;
+	for (size_t i = 0; i < k; i++) {
+		const struct onet *e = &o[i];
+		while (depth && (st[depth - 1].o[0]->net.family != e->net.family ||
+				 !in_prefix(&e->net, &st[depth - 1].o[0]->net)))
+			depth--;
+		const struct onet *other = NULL;
+		for (size_t d = depth; d-- > 0 && !other;)
+			for (int j = 0; j < 2 && !other; j++)
+				if (st[d].o[j] && st[d].o[j]->dev != e->dev)
+					other = st[d].o[j];
+		if (other) {
+			/* said at the later of the two, as the file reads */
+			const struct onet *late = other->seq > e->seq ? other : e;
+			const struct onet *early = late == e ? other : e;
+			char b[64], b2[64];
+			vl_prefix_format(&late->a->p, b, sizeof(b), true);
+			vl_prefix_format(&early->a->p, b2, sizeof(b2), true);
+			vl_warn(v->d, &late->a->loc, NULL,
+				"%s: %s overlaps %s on %s %s (line %d); routing between them is ambiguous",
+				dev_name(n, late->dev), b, b2, n->name, dev_name(n, early->dev),
+				early->a->loc.line);
+		}
+		struct ostack *top = depth ? &st[depth - 1] : NULL;
+		if (top && top->o[0]->net.len == e->net.len) {
+			/* the same range: remember a second interface holding it */
+			if (!top->o[1] && top->o[0]->dev != e->dev)
+				top->o[1] = e;
+		} else if (depth < VL_ARRAY_SIZE(st)) {
+			st[depth].o[0] = e;
+			st[depth++].o[1] = NULL;
+		}
+	}
+	free(o);
+}
+
 static void addresses(struct vctx *v)
 {
 	struct vl_topology *t = v->t;
@@ -694,32 +790,8 @@ static void addresses(struct vctx *v)
 	free(al4);
 	free(al6);
 
-	/* overlapping subnets on two interfaces of one node */
-	for (size_t i = 0; i < t->nnodes; i++) {
-		struct vl_node *n = &t->nodes[i];
-		size_t ni = n->nnics + n->nsubs;
-		for (size_t x = 0; x < ni; x++) {
-			struct vl_addr *ax = x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
-			size_t nx = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
-			const char *dx = x < n->nnics ? n->nics[x].name : n->subs[x - n->nnics].name;
-			for (size_t y = x + 1; y < ni; y++) {
-				struct vl_addr *ay = y < n->nnics ? n->nics[y].addrs : n->subs[y - n->nnics].addrs;
-				size_t ny = y < n->nnics ? n->nics[y].naddrs : n->subs[y - n->nnics].naddrs;
-				const char *dy = y < n->nnics ? n->nics[y].name : n->subs[y - n->nnics].name;
-				for (size_t p = 0; p < nx; p++)
-					for (size_t q = 0; q < ny; q++) {
-						if (!ax[p].p.family || !overlap(&ax[p].p, &ay[q].p))
-							continue;
-						char b2[64];
-						vl_prefix_format(&ay[q].p, b, sizeof(b), true);
-						vl_prefix_format(&ax[p].p, b2, sizeof(b2), true);
-						vl_warn(v->d, &ay[q].loc, NULL,
-							"%s: %s overlaps %s on %s %s (line %d); routing between them is ambiguous",
-							dy, b, b2, n->name, dx, ax[p].loc.line);
-					}
-			}
-		}
-	}
+	for (size_t i = 0; i < t->nnodes; i++)
+		node_overlaps(v, &t->nodes[i]);
 }
 
 /* ---- gateways, routes, nat ---------------------------------------------- */
@@ -1663,8 +1735,11 @@ static void dev_add(struct vctx *v, struct devns *ns, const char *space, const c
 	int f = vl_strmap_add(&ns->map, ns->keys.v[ns->keys.n - 1], (int)ns->what.n);
 	if (f >= 0)
 		vl_err(v->d, loc, key,
-		       "device name \"%s\" is used twice in the namespace of %s: by %s and by %s",
-		       dev, space, ns->what.v[f], what);
+		       "device name \"%s\" is used twice in the namespace of %s: by %s and by %s; "
+		       "rename one of them%s",
+		       dev, space, ns->what.v[f], what,
+		       strstr(what, "overlay") ? " (tunnel devices are named after the VNI: "
+						 "another vni renames them)" : "");
 	vl_strv_push(&ns->what, what);
 	free(what);
 }
@@ -1704,6 +1779,22 @@ static void device_names(struct vctx *v)
 			vl_port_name(port, n->name, c->name);
 			dev_add(v, &ns, s->host ? s->host : s->name, port, &c->loc, "nic",
 				xasprintf("the switch port of %s %s", n->name, c->name));
+		}
+	}
+	/* VTEPs, named as the planner names them: vx<VNI> per switch; Geneve
+	 * one per remote, gn<VNI> or gn<VNI>-<k> when there are several. */
+	for (size_t i = 0; i < t->noverlays; i++) {
+		struct vl_overlay *o = &t->overlays[i];
+		bool geneve = o->type == VL_OVERLAY_GENEVE;
+		int per = geneve ? (int)o->nswitches - 1 : 1;
+		for (size_t k = 0; k < o->nswitches; k++) {
+			struct vl_switch *s = &t->switches[o->sw_idx[k]];
+			for (int r = 1; r <= per; r++) {
+				vl_vtep_name(port, geneve, o->vni, geneve && per > 1 ? r : 0);
+				dev_add(v, &ns, s->host ? s->host : s->name, port, &o->loc, "vni",
+					xasprintf("the %s device of overlay %s (vni %u) on switch %s",
+						  geneve ? "Geneve" : "VXLAN", o->name, o->vni, s->name));
+			}
 		}
 	}
 	vl_strmap_free(&ns.map);

@@ -3,6 +3,7 @@
 #ifndef VLAB_DIAG_H
 #define VLAB_DIAG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Where something was written. `file` points to a string owned by the model
@@ -25,10 +26,16 @@ struct vl_diag {
 	size_t seq; /* insertion order, keeps sorting stable */
 };
 
+/* At most VL_DIAG_KEEP errors and as many other diagnostics are kept (all
+ * are counted); reports print at most VL_DIAG_SHOW lines, errors first. */
+#define VL_DIAG_KEEP 1000
+#define VL_DIAG_SHOW 100
+
 struct vl_diags {
 	struct vl_diag *v;
 	size_t n, cap;
 	size_t errors, warnings;
+	size_t kept_errors;     /* errors among v[] */
 };
 
 void vl_diag(struct vl_diags *d, enum vl_sev sev, const struct vl_loc *loc,
@@ -39,6 +46,10 @@ void vl_diag(struct vl_diags *d, enum vl_sev sev, const struct vl_loc *loc,
 
 /* Sort by file and line (stable), then print one per line. */
 void vl_diags_print(struct vl_diags *d, FILE *out);
+/* What commands print: sorted, identical lines of range members folded
+ * ("(and N more like it)"), warnings left out when quiet_warnings, at most
+ * VL_DIAG_SHOW lines (errors first) then "N more not shown". */
+void vl_diags_report(struct vl_diags *d, bool quiet_warnings, FILE *out);
 /* Format one as text (caller frees). */
 char *vl_diag_format(const struct vl_diag *g);
 void vl_diags_free(struct vl_diags *d);

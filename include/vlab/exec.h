@@ -160,6 +160,8 @@ struct vl_devspec {
 int vl_link_lo_mark(struct vl_nl *nl, const char *alias);
 int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up);
 int vl_link_set_up(struct vl_nl *nl, int ifindex);
+/* No address of its own on a switch device (see nl_link.c). */
+int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6);
 int vl_link_set_master(struct vl_nl *nl, int ifindex, int master);
 int vl_link_bridge(struct vl_nl *nl, const struct vl_devspec *s);
 int vl_link_veth(struct vl_nl *nl, const struct vl_devspec *s,
@@ -198,5 +200,11 @@ int vl_node_enter(const char *lab, const char *node);
 /* Derived tbf parameters (exported for unit tests). */
 uint32_t vl_tbf_burst(uint64_t rate_bps, int mtu, uint32_t burst);
 uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
+/* The shaping requests, built without a socket (src/nl_tc.c, unit-tested):
+ * `buf` holds VL_TC_MSG_MAX bytes; returns the RTM_NEWQDISC message in it. */
+#define VL_TC_MSG_MAX 512
+struct nlmsghdr *vl_tc_tbf_msg(void *buf, int ifindex, uint32_t parent, uint32_t handle,
+			       int mtu, const struct vl_shape *s);
+struct nlmsghdr *vl_tc_netem_msg(void *buf, int ifindex, const struct vl_shape *s);
 
 #endif

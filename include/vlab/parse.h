@@ -10,6 +10,13 @@
 
 /* Returns 0 when the text could be read (even with diagnostics), -1 when
  * the file could not be opened (message in `d`). */
+/* Limits of expansion (man/vlab.ini.5, RANGES): a small file cannot make a
+ * lab that takes gigabytes to check. Comfortably above the 10,000-VM goal. */
+#define VL_MAX_RANGE 10000          /* members of one range section */
+#define VL_MAX_MEMBERS 20000        /* nodes and switches of a lab, expanded */
+#define VL_MAX_EXPANDED_KEYS 200000 /* key lines of a lab, expanded */
+#define VL_MAX_NODE_DEVS 4096       /* NICs and sub-interfaces of one node */
+
 int vl_parse_file(const char *path, struct vl_topology *t, struct vl_diags *d);
 int vl_parse_string(const char *name, const char *text, struct vl_topology *t,
 		    struct vl_diags *d);

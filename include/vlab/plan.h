@@ -42,6 +42,10 @@ struct vl_op_dev {
 	char altname[VL_ALTNAME_MAX];  /* "" = none */
 	bool up;
 	bool isolated;                 /* bridge port isolation (split horizon) */
+	bool noaddr;                   /* a switch's own device (bridge, port, VTEP):
+					* no IPv6 address generated and no IP
+					* input, so nothing behind the switch
+					* reaches the namespace holding it */
 };
 
 struct vl_op {

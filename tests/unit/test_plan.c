@@ -721,6 +721,53 @@ static void test_hosts(void **state)
 	topo_free(t);
 }
 
+/* Every device of a switch (bridge, the switch side of each cable, VTEPs)
+ * carries no address of its own; every node NIC keeps its addresses. */
+static void test_switch_noaddr(void **state)
+{
+	(void)state;
+	struct vl_topology *t = rich();
+	struct vl_plan p;
+	build(t, &p);
+	size_t bridges = 0, tunnels = 0, ports = 0, links = 0;
+	for (size_t i = 0; i < p.nops; i++) {
+		const struct vl_op *op = &p.ops[i];
+		switch (op->kind) {
+		case VL_OP_BRIDGE:
+			assert_true(op->d.noaddr);
+			bridges++;
+			break;
+		case VL_OP_VXLAN:
+		case VL_OP_GENEVE:
+			assert_true(op->d.noaddr);
+			tunnels++;
+			break;
+		case VL_OP_VETH:
+			/* the far end is always a node's NIC */
+			assert_false(op->u.veth.peer.noaddr);
+			if (op->d.master[0]) {
+				assert_true(op->d.noaddr);
+				ports++;
+			} else {
+				assert_false(op->d.noaddr); /* a [link]: node to node */
+				links++;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	assert_int_equal(bridges, 4);
+	assert_int_equal(tunnels, 2);
+	assert_int_equal(ports, 7);
+	assert_int_equal(links, 1);
+	char *s = describe(find(&p, VL_OP_BRIDGE, "vlab-dc-hv1", "vs1"));
+	assert_non_null(strstr(s, " noaddr"));
+	free(s);
+	vl_plan_free(&p);
+	topo_free(t);
+}
+
 static void test_print_json(void **state)
 {
 	(void)state;
@@ -730,7 +777,7 @@ static void test_print_json(void **state)
 	struct vl_buf b = {0};
 	vl_plan_print(&p, &b);
 	assert_non_null(strstr(b.s, "plan for lab dc: 10 namespaces"));
-	assert_non_null(strstr(b.s, "vlab-dc-hv1: veth web1-eth0 mtu 1500 master vs1 up "
+	assert_non_null(strstr(b.s, "vlab-dc-hv1: veth web1-eth0 mtu 1500 master vs1 noaddr up "
 				    "<-> vlab-dc-web1/eth0 mac "));
 	assert_non_null(strstr(b.s, "vlab-dc-hv1: bridge vlan add web1-eth0 vid 10 pvid untagged"));
 	assert_non_null(strstr(b.s, "vlab-dc-hv1: fdb append 00:00:00:00:00:00 dev vx5010 dst 192.168.0.2"));
@@ -848,6 +895,172 @@ static void test_parsed_lab(void **state)
 	topo_free(t);
 }
 
+/* ---- limits of expansion and of diagnostics ---------------------------- */
+
+static double since_ms(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a->tv_sec) * 1e3 + (b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static double time_factor(void)
+{
+	double f = getenv("VLAB_TIME_FACTOR") ? atof(getenv("VLAB_TIME_FACTOR")) : 1;
+	return f > 0 ? f : 1;
+}
+
+/* A VM with 4000 NICs on one /8: every pair overlaps. The check was
+ * quadratic (8 million warnings: 99 s and 2.4 GB); now one warning per NIC,
+ * at most VL_DIAG_KEEP kept, and the report prints VL_DIAG_SHOW of them. */
+static void test_many_nics_quick(void **state)
+{
+	(void)state;
+	struct vl_buf txt = {0};
+	vl_buf_add(&txt, "[lab]\nname = n\n[switch s]\nsubnet = 10.0.0.0/8\n[vm a]\n");
+	for (int i = 0; i < 4000; i++)
+		vl_buf_printf(&txt, "nic = e%d s 10.%d.%d.1/8\n", i, i / 250, i % 250);
+	struct timespec a;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	struct vl_topology *t = xcalloc(1, sizeof(*t));
+	struct vl_diags d = {0};
+	assert_int_equal(vl_parse_string("t.ini", txt.s, t, &d), 0);
+	vl_validate(t, &d);
+	double ms = since_ms(&a);
+	print_message("4000 NICs on one /8 checked in %.1f ms\n", ms);
+	assert_true(ms < 1000 * time_factor());
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 3999); /* each NIC once, against e0 */
+	assert_true(d.n <= VL_DIAG_KEEP);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	vl_diags_report(&d, false, f);
+	fclose(f);
+	size_t lines = 0;
+	for (const char *p = out; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, VL_DIAG_SHOW + 1);
+	assert_non_null(strstr(out, "t.ini:7: warning: [vm a] e1: 10.0.1.1/8 overlaps 10.0.0.1/8 on a e0 (line 6)"));
+	assert_non_null(strstr(out, "vlab: 3899 more not shown (0 errors, 3899 warnings)"));
+	free(out);
+	vl_diags_free(&d);
+	vl_topology_free(t);
+	free(t);
+	vl_buf_free(&txt);
+}
+
+/* Overlaps the sorted sweep must still see: nested prefixes, a prefix held
+ * by two interfaces, addresses of one interface (never reported), IPv6. */
+static void test_overlaps(void **state)
+{
+	(void)state;
+	struct vl_topology *t = xcalloc(1, sizeof(*t));
+	struct vl_diags d = {0};
+	assert_int_equal(vl_parse_string("t.ini",
+		"[lab]\nname = o\n[switch s]\n[vm a]\n"
+		"nic = e0 s 10.0.0.1/8 10.1.0.1/16\n"     /* line 5: one NIC, never with itself */
+		"nic = e1 s 10.0.0.2/8\n"                 /* 6: same /8 as e0 */
+		"nic = e2 s 10.1.2.3/24 fd00::1/64\n"     /* 7: in e0's /16 and the /8s */
+		"nic = e3 s 192.168.0.1/24 fd00::2/48\n", /* 8: disjoint v4; v6 contains e2's */
+		t, &d), 0);
+	vl_validate(t, &d);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	vl_diags_report(&d, false, f);
+	fclose(f);
+	assert_non_null(strstr(out, "t.ini:6: warning: [vm a] e1: 10.0.0.2/8 overlaps 10.0.0.1/8 on a e0 (line 5)"));
+	assert_non_null(strstr(out, "t.ini:7: warning: [vm a] e2: 10.1.2.3/24 overlaps 10.1.0.1/16 on a e0 (line 5)"));
+	assert_non_null(strstr(out, "t.ini:8: warning: [vm a] e3: fd00::2/48 overlaps fd00::1/64 on a e2 (line 7)"));
+	assert_null(strstr(out, "192.168.0.1"));
+	assert_null(strstr(out, "on a e0 (line 5); routing between them is ambiguous\nt.ini:5"));
+	/* e0's /16 lies in e1's /8 too; e2 is reported once, against the
+	 * innermost prefix (e0's /16), not again for each /8 */
+	assert_non_null(strstr(out, "t.ini:6: warning: [vm a] e1: 10.0.0.2/8 overlaps 10.1.0.1/16 on a e0 (line 5)"));
+	if (d.warnings != 4)
+		fputs(out, stderr);
+	assert_int_equal(d.warnings, 4);
+	free(out);
+	vl_diags_free(&d);
+	vl_topology_free(t);
+	free(t);
+}
+
+/* Twenty 10,000-member ranges in a 600-byte file took 4.5 s and 1.1 GB;
+ * the total is capped before anything is expanded. */
+static void test_expansion_caps(void **state)
+{
+	(void)state;
+	struct vl_buf txt = {0};
+	vl_buf_add(&txt, "[lab]\nname = big\n[switch s]\n");
+	for (char c = 'a'; c < 'a' + 20; c++)
+		vl_buf_printf(&txt, "[vm %c1..10000]\nnic = eth0 s\n", c);
+	struct timespec a;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	struct vl_topology *t = xcalloc(1, sizeof(*t));
+	struct vl_diags d = {0};
+	vl_parse_string("t.ini", txt.s, t, &d);
+	double ms = since_ms(&a);
+	print_message("twenty 10,000-member ranges refused in %.1f ms\n", ms);
+	assert_true(ms < 2000 * time_factor());
+	assert_true(t->nnodes <= VL_MAX_MEMBERS);
+	assert_int_equal(d.errors, 19); /* s and a fit; b would make 20001 */
+	char *msg = vl_diag_format(&d.v[0]);
+	assert_non_null(strstr(msg, "t.ini:6: error: [vm b1..10000] this section makes 20001 nodes and "
+				    "switches in all (10001 before it); a lab may have at most 20000"));
+	free(msg);
+	vl_diags_free(&d);
+	vl_topology_free(t);
+	free(t);
+	vl_buf_free(&txt);
+
+	/* more than VL_MAX_NODE_DEVS NICs and sub-interfaces on one node */
+	vl_buf_add(&txt, "[lab]\nname = n\n[switch s]\n[vm a]\n");
+	for (int i = 0; i < VL_MAX_NODE_DEVS + 5; i++)
+		vl_buf_printf(&txt, "nic = e%d s\n", i);
+	t = xcalloc(1, sizeof(*t));
+	vl_parse_string("t.ini", txt.s, t, &d);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(t->nodes[0].nnics, VL_MAX_NODE_DEVS);
+	msg = vl_diag_format(&d.v[0]);
+	assert_non_null(strstr(msg, "t.ini:4101: error: [vm a] nic: a has more than 4096 NICs"));
+	free(msg);
+	vl_diags_free(&d);
+	vl_topology_free(t);
+	free(t);
+	vl_buf_free(&txt);
+}
+
+/* Diagnostics are counted but kept only up to VL_DIAG_KEEP per class;
+ * the report shows errors before warnings. */
+static void test_diag_caps(void **state)
+{
+	(void)state;
+	struct vl_diags d = {0};
+	struct vl_loc loc = {"t.ini", 0, NULL};
+	for (int i = 0; i < 5000; i++) {
+		loc.line = i + 1;
+		vl_warn(&d, &loc, NULL, "warning %d", i);
+	}
+	loc.line = 9999;
+	vl_err(&d, &loc, "nic", "the one error");
+	assert_int_equal(d.warnings, 5000);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.n, VL_DIAG_KEEP + 1);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	vl_diags_report(&d, false, f);
+	fclose(f);
+	assert_non_null(strstr(out, "t.ini:9999: error: nic: the one error\n"));
+	assert_non_null(strstr(out, "t.ini:99: warning: warning 98\n"));
+	assert_null(strstr(out, "warning 99\n"));
+	assert_non_null(strstr(out, "vlab: 4901 more not shown (0 errors, 4901 warnings)"));
+	free(out);
+	vl_diags_free(&d);
+}
+
 static void test_parsed_overlay(void **state)
 {
 	(void)state;
@@ -949,11 +1162,16 @@ int main(void)
 		cmocka_unit_test(test_nat_mirror_routes),
 		cmocka_unit_test(test_sysctls),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_switch_noaddr),
 		cmocka_unit_test(test_print_json),
 		cmocka_unit_test(test_graph),
 		cmocka_unit_test(test_parsed_lab),
 		cmocka_unit_test(test_parsed_overlay),
 		cmocka_unit_test(test_timing),
+		cmocka_unit_test(test_many_nics_quick),
+		cmocka_unit_test(test_overlaps),
+		cmocka_unit_test(test_expansion_caps),
+		cmocka_unit_test(test_diag_caps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
