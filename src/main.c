@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
 	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
 	{"clean", cmd_clean, "[--dry-run]", "remove leftovers of any vlab lab (root)"},
+	{"test", cmd_test, "FILE|LAB [--keep] [--only NAME] [-j N] [--junit OUT] [--json] [--yes]",
+	 "run the lab's [test] assertions; TAP on stdout (root)"},
 	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
 };
 
