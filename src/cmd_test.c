@@ -37,7 +37,6 @@
 void vl_test_fallback_resolve(struct vl_topology *t);
 
 #define DEFAULT_TIMEOUT 3.0
-#define ISOLATE_WAIT 1.0   /* isolate, when no timeout= is given */
 #define DEFAULT_JOBS 16
 #define SEEN_MAX 2048
 
@@ -251,8 +250,8 @@ static enum vl_result_status check_isolate(struct run *r, const struct vl_assert
 		free(links);
 	}
 	struct vl_ping_opts o = {.count = 3, .interval = 0.1,
-				 .timeout = timeout_of(a, ISOLATE_WAIT),
-				 .linger = timeout_of(a, ISOLATE_WAIT), .stop_on_send_error = true,
+				 .timeout = timeout_of(a, DEFAULT_TIMEOUT),
+				 .linger = timeout_of(a, DEFAULT_TIMEOUT), .stop_on_send_error = true,
 				 .stop = &stop_sig};
 	vl_ping_run(p, n, &o);
 	for (size_t k = 0; k < n; k++) {
@@ -473,11 +472,11 @@ static enum vl_result_status check_mac(struct run *r, const struct vl_assert *a,
 {
 	int fd = node_ns(r, a->ep[0].node_idx);
 	const struct vl_node *n = a->ep[0].node_idx >= 0 ? &r->t->nodes[a->ep[0].node_idx] : NULL;
-	const char *ifn = n && a->ep[0].nic_idx >= 0 ? n->nics[a->ep[0].nic_idx].name : NULL;
-	if (!ifn) {
-		const char *c = strchr(a->args[0], ':');
-		ifn = c ? c + 1 : NULL;
-	}
+	/* NODE:IF as written: IF may be a sub-interface (nic_idx is then its
+	 * parent's) */
+	const char *c = a->nargs ? strchr(a->args[0], ':') : NULL;
+	const char *ifn = c ? c + 1 : n && a->ep[0].nic_idx >= 0 ? n->nics[a->ep[0].nic_idx].name
+								: NULL;
 	if (fd < 0 || !ifn) {
 		vl_buf_add(seen, fd < 0 ? "the node is not running" : "no interface named");
 		return VL_RES_FAIL;
