@@ -90,7 +90,8 @@ same_snapshot "$before" "$(snapshot)" "vlab test --json"
 same_snapshot "$before" "$(snapshot)" "vlab test --keep + down"
 
 # 5. SIGINT mid-run: results so far, the rest skipped, torn down, exit 130
-"$VLAB" test "$tmp/bad.ini" >"$tmp/out" 2>"$tmp/err" &
+# one check at a time: the SIGINT lands in the 3 s of the failing reach
+"$VLAB" test -j 1 "$tmp/bad.ini" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 100); do grep -q '^ok 4 ' "$tmp/out" 2>/dev/null && break; sleep 0.05; done
 grep -q '^ok 4 ' "$tmp/out" || fail "the run never got to its fourth check"
