@@ -18,21 +18,22 @@ grep -q '^ok 4 - \[test apart\] isolate' "$tmp/out" || fail "isolate line missin
 grep -q 'is up' "$tmp/out" && fail "up's output went to stdout"
 same_snapshot "$before" "$(snapshot)" "vlab test (passing)"
 
-# 2. deliberately wrong assertions
+# 2. deliberately wrong assertions (c has no gateway; r1 answers c on its
+#    own subnet, so only one direction fails)
 sed 's/^name = ittest$/name = ittestbad/' "$good" >"$tmp/bad.ini"
 cat >>"$tmp/bad.ini" <<'EOT'
 
 [test wrong]
-reach = c b
+reach = c r1:eth1
 path = a b c
 mtu = a b 1400
 EOT
-reach_line=$(grep -n '^reach = c b' "$tmp/bad.ini" | cut -d: -f1)
+reach_line=$(grep -n '^reach = c r1:eth1' "$tmp/bad.ini" | cut -d: -f1)
 "$VLAB" test --junit "$tmp/r.xml" "$tmp/bad.ini" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc = 6 ] || { cat "$tmp/out" "$tmp/err"; fail "a failing check should exit 6, got $rc"; }
 [ "$(tail -1 "$tmp/out")" = "4 passed, 3 failed, 0 skipped" ] || fail "summary line is '$(tail -1 "$tmp/out")'"
-grep -q "^not ok 5 - \[test wrong\] reach (.*bad.ini:$reach_line): c b$" "$tmp/out" || fail "failing reach not named with its line: $(cat "$tmp/out")"
-grep -q '^  message: "c -> b (10.61.2.10): pings sent [0-9]*, received 0' "$tmp/out" || fail "reach diagnostic does not say what was seen"
+grep -q "^not ok 5 - \[test wrong\] reach (.*bad.ini:$reach_line): c r1:eth1$" "$tmp/out" || fail "failing reach not named with its line: $(cat "$tmp/out")"
+grep -q '^  message: "c -> r1:eth1 (10.61.2.1): pings sent [0-9]*, received 0' "$tmp/out" || fail "reach diagnostic does not say what was seen"
 grep -q '^  message: "route from a to 10.61.2.10 goes via 10.61.1.1 (r1), not via c"' "$tmp/out" || fail "path diagnostic: $(grep -A1 'not ok 6' "$tmp/out")"
 grep -q '^  message: "1400 bytes pass, but 1401 bytes with DF also reached' "$tmp/out" || fail "mtu diagnostic: $(grep -A1 'not ok 7' "$tmp/out")"
 same_snapshot "$before" "$(snapshot)" "vlab test (failing)"
@@ -67,7 +68,7 @@ d = json.load(open(sys.argv[1]))
 assert d["lab"] == "ittestbad" and d["totals"]["failed"] == 3 and d["totals"]["passed"] == 4, d["totals"]
 bad = [r for r in d["results"] if r["status"] == "fail"]
 assert bad[0]["section"] == "wrong" and bad[0]["key"] == "reach" and bad[0]["line"] == int(sys.argv[2])
-assert "received 0" in bad[0]["seen"] and bad[0]["args"] == "c b", bad[0]
+assert "received 0" in bad[0]["seen"] and bad[0]["args"] == "c r1:eth1", bad[0]
 EOT
 else
 	grep -q '"totals": {"passed": 4, "failed": 3' "$tmp/out.json" || fail "JSON totals"
