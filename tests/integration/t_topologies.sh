@@ -24,7 +24,7 @@ for f in "$tops"/*.ini; do
 		passed=$((passed + 1))
 		note "$name: $(tail -1 "$tmp/out") in $ms ms"
 	elif grep -q "kernel lacks" "$tmp/err"; then
-		skipped+=("$name: kernel lacks $(grep -o "kernel lacks [A-Z0-9_]*" "$tmp/err" | sed "s/kernel lacks //" | sort -u | paste -sd, -)")
+		skipped+=("$name: kernel lacks $(grep -o "kernel lacks [A-Z0-9_]*" "$tmp/err" | sed "s/kernel lacks //" | sort -u | tr "\n" " " | sed "s/ $//")")
 	else
 		failed+=("$name")
 		echo "--- $name (exit $rc, $ms ms)"
