@@ -532,7 +532,11 @@ static enum vl_result_status check_cmd(struct run *r, const struct vl_assert *a,
 			_exit(126);
 		setenv("VLAB_LAB", r->lab, 1);
 		setenv("VLAB_NODE", node, 1);
-		execl("/bin/sh", "sh", "-c", a->cmd ? a->cmd : "false", (char *)NULL);
+		const char *cmd = a->cmd ? a->cmd : "false";
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		if (errno == ENOENT) /* minimal systems: a sh on PATH */
+			execlp("sh", "sh", "-c", cmd, (char *)NULL);
+		fprintf(stderr, "vlab: cannot run /bin/sh: %s\n", strerror(errno));
 		_exit(127);
 	}
 	close(pfd[1]);
