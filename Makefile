@@ -26,7 +26,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit check-topologies golden sanitize integration qemu demo bench \
+.PHONY: all deps check unit check-topologies golden sanitize integration test-labs qemu demo bench \
 	stress fuzz asan valgrind install clean
 
 all: $(BUILD)/vlab
@@ -67,6 +67,10 @@ golden: $(BUILD)/vlab
 
 integration: $(BUILD)/vlab
 	@tests/integration/run.sh $(BUILD)/vlab
+
+# `vlab test` on every bundled lab (root; also part of make integration).
+test-labs: $(BUILD)/vlab
+	@VLAB=$(abspath $(BUILD)/vlab) bash tests/integration/t_topologies.sh
 
 stress: $(BUILD)/vlab
 	@tests/integration/run.sh $(BUILD)/vlab tests/stress

@@ -56,7 +56,7 @@ _vlab_words()
 _vlab()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="check plan graph up down status ls exec shell clean doctor help"
+	local commands="check plan graph up down status ls exec shell test clean doctor help"
 	COMPREPLY=()
 
 	if ((COMP_CWORD == 1)); then
@@ -69,7 +69,7 @@ _vlab()
 	local -a args=()
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--svg) ((i++)) ;;
+		--svg | --junit | --only | -j) ((i++)) ;;
 		-*) ;;
 		*) args+=("${COMP_WORDS[i]}") ;;
 		esac
@@ -145,6 +145,25 @@ _vlab()
 		0) _vlab_words "$(_vlab_labs)" "$cur" ;;
 		1) _vlab_words "$(_vlab_nodes "${args[0]}")" "$cur" ;;
 		esac
+		;;
+	test)
+		# vlab test FILE|LAB [--keep] [--only NAME] [-j N] [--junit OUT] [--json] [--yes]
+		if [[ $prev == --junit ]]; then
+			compopt -o filenames 2>/dev/null
+			local IFS=$'\n'
+			COMPREPLY=($(compgen -f -- "$cur"))
+		elif [[ $prev == --only ]]; then
+			# the [test NAME] sections of the file given (if any yet)
+			[[ ${args[0]} == *.ini && -r ${args[0]} ]] &&
+				_vlab_words "$(sed -n 's/^[[:blank:]]*\[test[[:blank:]]\{1,\}\([^]]*\)\].*/\1/p' "${args[0]}")" "$cur"
+		elif [[ $prev == -j ]]; then
+			_vlab_words "1 2 4 8 16 32" "$cur"
+		elif [[ $cur == -* ]]; then
+			_vlab_words "--keep --only --junit --json --yes -j" "$cur"
+		elif ((${#args[@]} == 0)); then
+			_vlab_words "$(_vlab_labs)" "$cur"
+			_vlab_files "$cur"
+		fi
 		;;
 	clean)
 		_vlab_words "--all --dry-run" "$cur"

@@ -26,8 +26,22 @@ static const struct command commands[] = {
 	{"ls", cmd_ls, "", "list running labs"},
 	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
 	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
+	{"test", cmd_test, "FILE|LAB [OPTION...]", "prove a lab: run its [test] assertions (root)"},
 	{"clean", cmd_clean, "[--all] [--dry-run]", "remove leftovers of crashed labs; --all: every lab (root)"},
 	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
+};
+
+/* Options of commands that have many, for `vlab help COMMAND`. */
+static const struct {
+	const char *name, *text;
+} details[] = {
+	{"test", "  --keep        leave a lab it brought up running afterwards\n"
+		 "  --only NAME   run only [test NAME]\n"
+		 "  -j N          at most N checks at once (default 16)\n"
+		 "  --junit OUT   also write JUnit XML to OUT\n"
+		 "  --json        print JSON instead of TAP on stdout\n"
+		 "  --yes         run cmd assertions without asking\n"
+		 "Exit status: 0 all passed, 6 a check failed, others: could not run.\n"},
 };
 
 void vl_usage(FILE *out, const char *name)
@@ -37,7 +51,11 @@ void vl_usage(FILE *out, const char *name)
 		if (name && strcmp(name, c->name))
 			continue;
 		if (name) {
-			fprintf(out, "usage: vlab %s %s\n  %s\nSee vlab(1).\n", c->name, c->args, c->help);
+			fprintf(out, "usage: vlab %s %s\n  %s\n", c->name, c->args, c->help);
+			for (size_t d = 0; d < sizeof(details) / sizeof(details[0]); d++)
+				if (!strcmp(details[d].name, name))
+					fputs(details[d].text, out);
+			fputs("See vlab(1).\n", out);
 			return;
 		}
 	}

@@ -48,6 +48,16 @@ void vl_sig_hold(void)
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
 }
 
+void vl_sig_release(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+}
+
 int vl_sig_exit(int rc)
 {
 	return caught ? 128 + (int)caught : rc;

@@ -13,6 +13,7 @@ enum {
 	VL_EXIT_KERNEL = 3,    /* a kernel operation failed (rolled back) */
 	VL_EXIT_BUSY = 4,      /* another vlab command holds the lab's lock */
 	VL_EXIT_PERM = 5,      /* needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) */
+	VL_EXIT_TESTS = 6,     /* vlab test: it ran, and at least one check failed */
 };
 
 int cmd_check(int argc, char **argv);
@@ -26,6 +27,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 /* Parse and validate FILE, printing every diagnostic to stderr. Returns a
  * topology (caller frees with vl_topology_free + free) or NULL when the file

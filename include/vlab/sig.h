@@ -24,6 +24,9 @@ int vl_sig_caught(void);
 /* The flag itself, for code that polls it (the executor). */
 volatile sig_atomic_t *vl_sig_flag(void);
 void vl_sig_hold(void);
+/* Undo vl_sig_hold(): a command that goes on after an in-process `up`
+ * (vlab test) takes the signals again; one held meanwhile arrives now. */
+void vl_sig_release(void);
 /* rc, or 128+signal when one was caught. */
 int vl_sig_exit(int rc);
 

@@ -139,6 +139,10 @@ for l in "${links[@]}"; do
 	[ -e "$stage$d/${1##*/}" ] || ln -s "$2" "$stage$d/${1##*/}"
 done
 
+# /bin/sh is bash, as `vlab test` cmd assertions and scripts expect a shell
+# that runs the real tools (busybox sh would prefer its own applets).
+[ -e "$stage/usr/bin/sh" ] || ln -s bash "$stage/usr/bin/sh"
+
 # busybox last in PATH: only what the host tools do not provide.
 cp "$(command -v busybox)" "$stage/bbin/busybox"
 for a in $("$stage/bbin/busybox" --list); do
