@@ -19,7 +19,8 @@ TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 DEPS_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
 	libinih-dev libnftnl-dev libcmocka-dev
 DEPS_TEST  := iproute2 iputils-ping iperf3 tcpdump netcat-openbsd nftables \
-	graphviz valgrind time qemu-system-x86 busybox-static cpio xz-utils kmod clang
+	graphviz valgrind time qemu-system-x86 busybox-static cpio xz-utils kmod clang \
+	python3
 
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
