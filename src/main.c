@@ -26,6 +26,10 @@ static const struct command commands[] = {
 	{"ls", cmd_ls, "", "list running labs"},
 	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
 	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
+	{"capture", cmd_capture, "LAB NODE:IF [-c N] [-w FILE|-] [FILTER]",
+	 "capture packets on a node's, switch port's or VTEP's interface (root)"},
+	{"stats", cmd_stats, "LAB [NODE[:IF]] [--json] [--watch [S]]",
+	 "packets, drops, errors and qdisc drops of every interface (root)"},
 	{"clean", cmd_clean, "[--dry-run]", "remove leftovers of any vlab lab (root)"},
 	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
 };
