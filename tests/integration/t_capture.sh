@@ -82,13 +82,17 @@ in_node $LAB vm1 ping -c 2 -i 0.2 -W 1 10.66.0.2 >/dev/null || fail "vm1 cannot 
 wait_exit "$pid" || fail "switch port capture did not end by itself"
 grep -q "IPv4 10.66.0.1 > 10.66.0.2 ICMP echo request" "$TMP/port.out" ||
 	fail "no echo request seen on port vm1-eth0: $(cat "$TMP/port.out")"
-# and the hypervisor's side of it by its own name
-"$VLAB" capture $LAB hv:vm1-eth0 -c 1 -w /dev/null icmp </dev/null >/dev/null 2>"$TMP/hv.err" &
+# and the hypervisor's side of it by its own name; run through sudo, the
+# file belongs to the user who ran it
+SUDO_UID=4242 SUDO_GID=4343 "$VLAB" capture $LAB hv:vm1-eth0 -c 1 -w "$TMP/hv.pcap" icmp \
+	</dev/null >/dev/null 2>"$TMP/hv.err" &
 pid=$!
 CAP_PIDS+=($pid)
 wait_text "$TMP/hv.err" "capturing on" "$pid" || fail "hv:vm1-eth0: $(cat "$TMP/hv.err")"
 in_node $LAB vm1 ping -c 1 -W 1 10.66.0.2 >/dev/null
 wait_exit "$pid" || fail "hv:vm1-eth0 capture did not end"
+[ "$(stat -c %u:%g "$TMP/hv.pcap")" = 4242:4343 ] ||
+	fail "pcap file owned by $(stat -c %u:%g "$TMP/hv.pcap"), want SUDO_UID:SUDO_GID 4242:4343"
 
 # 4. bad input: a clear message naming what exists, nothing written
 expect_fail() { # STATUS WANTED-TEXT ARGS...
