@@ -290,8 +290,8 @@ int cmd_capture(int argc, char **argv)
 	rc = capture_loop(p, &c);
 	struct pcap_stat ps;
 	if (pcap_stats(p, &ps) == 0)
-		fprintf(stderr, "vlab capture: %ld packets captured, %u dropped by the kernel\n",
-			c.seen, ps.ps_drop);
+		fprintf(stderr, "vlab capture: %ld packet%s captured, %u dropped by the kernel\n",
+			c.seen, c.seen == 1 ? "" : "s", ps.ps_drop);
 	if (c.dump) {
 		if (pcap_dump_flush(c.dump) < 0)
 			c.failed = true;

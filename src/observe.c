@@ -101,12 +101,16 @@ const char *vl_obs_layer(const struct vl_obs_ns *n, const struct vl_ifrec *f)
 
 /* ---- finding NODE:IF ---- */
 
+/* At most 12 names: a 1000-VM lab must not fill the screen with them. */
 static void list_words(struct vl_buf *b, const char *const *w, size_t n)
 {
+	enum { MAX_LISTED = 12 };
 	if (!n)
 		vl_buf_add(b, "none");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < MAX_LISTED; i++)
 		vl_buf_printf(b, "%s%s", i ? ", " : "", w[i]);
+	if (n > MAX_LISTED)
+		vl_buf_printf(b, " and %zu more", n - MAX_LISTED);
 }
 
 static void push_unique(const char ***v, size_t *n, size_t *cap, const char *s)

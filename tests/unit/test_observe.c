@@ -191,6 +191,16 @@ static void test_find(void **state)
 	assert_string_equal(err.s, "lab dc has no node or switch \"vs2\"; did you mean \"vs1\"? "
 				   "(nodes: hv1, a, mgmt; switches: vs1, mgmt)");
 	vl_buf_free(&err);
+	/* long lists are cut */
+	for (int i = 0; i < 20; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "vm%d", i);
+		vl_obs_add_ns(&l, name, name);
+	}
+	assert_int_equal(vl_obs_find(&l, "dc", "zzz", "eth0", &ni, &fi, &err), -1);
+	assert_non_null(strstr(err.s, "(nodes: hv1, a, mgmt, vm0, vm1, vm2, vm3, vm4, vm5, vm6, vm7, "
+				      "vm8 and 11 more; switches: vs1, mgmt)"));
+	vl_buf_free(&err);
 	bool sw;
 	assert_int_equal(vl_obs_find_node(&l, "dc", "vs1", &sw, &err), 0);
 	assert_true(sw);
