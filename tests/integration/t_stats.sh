@@ -34,7 +34,8 @@ in_node $LAB a ping -f -l 64 -c 300 -s 1200 -w 5 10.55.0.2 >/dev/null 2>&1
 json_ok <"$TMP/s.json" || fail "stats --json is not JSON: $(cat "$TMP/s.json")"
 per_if <"$TMP/s.json" >"$TMP/rows"
 [ "$(wc -l <"$TMP/rows")" -ge 5 ] || fail "want 5 interfaces (bridge, 2 ports, 2 NICs): $(cat "$TMP/rows")"
-read -r node name qd rxe txe < <(awk '$1 == "b" && $2 == "eth0"' "$TMP/rows")
+# (no process substitution: the qemu guest has no /dev/fd)
+read -r node name qd rxe txe <<<"$(awk '$1 == "b" && $2 == "eth0"' "$TMP/rows")"
 [ "${qd:-0}" -gt 0 ] 2>/dev/null || fail "no qdisc drops on b:eth0: $(cat "$TMP/rows")"
 [ "$rxe" = 0 ] && [ "$txe" = 0 ] || fail "b:eth0 has interface errors ($rxe/$txe)"
 others=$(awk '!($1 == "b" && $2 == "eth0") && $3 != 0' "$TMP/rows")
