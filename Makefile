@@ -7,7 +7,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS    := libnl-3.0 libnl-route-3.0 libmnl inih libnftnl
+PKGS    := libnl-3.0 libnl-route-3.0 libmnl inih libnftnl libpcap
 CFLAGS  ?= -O2 -g
 # Flags the build needs whatever CFLAGS the caller gives (make asan, fuzz).
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Iinclude -DVLAB_VERSION=\"$(VERSION)\" \
@@ -17,7 +17,7 @@ TEST_LDLIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 # Debian packages: building, testing, and the stock-kernel (qemu) tier.
 DEPS_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
-	libinih-dev libnftnl-dev libcmocka-dev
+	libinih-dev libnftnl-dev libcmocka-dev libpcap-dev
 DEPS_TEST  := iproute2 iputils-ping iperf3 tcpdump netcat-openbsd nftables \
 	graphviz valgrind time qemu-system-x86 busybox-static cpio xz-utils kmod clang \
 	python3

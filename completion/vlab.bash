@@ -37,6 +37,76 @@ _vlab_nodes()
 	done
 }
 
+# Switches of lab $1, from the topology file its state records.
+_vlab_switches()
+{
+	local f
+	f=$(sed -n 's/^file //p' "$_vlab_run_dir/$1/state" 2>/dev/null | tail -1)
+	[[ -r $f ]] || return
+	sed -n 's/^[[:space:]]*\[switch[[:space:]]\{1,\}\([^]]*\)\].*/\1/p' "$f"
+}
+
+# Interfaces of node or switch $2 of lab $1, as NODE:IF. Reading another
+# namespace needs root: without it, nothing (the NODE: part still completes).
+_vlab_ifaces()
+{
+	local lab=$1 node=$2 ns n found=
+	[[ $EUID == 0 ]] && command -v ip >/dev/null || return
+	for ns in "$_vlab_netns_dir"/vlab-"$lab"-*; do
+		[[ -e $ns ]] || continue
+		ns=${ns##*/}
+		n=${ns#vlab-"$lab"-}
+		if [[ $n == "$node" ]]; then
+			ip -n "$ns" -o link show 2>/dev/null
+			found=1
+		fi
+	done | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p' | grep -vx lo | sed "s/^/$node:/"
+	# a switch: the bridge and its ports, in whichever namespace holds it
+	for ns in "$_vlab_netns_dir"/vlab-"$lab"-*; do
+		[[ -e $ns ]] || continue
+		ns=${ns##*/}
+		ip -n "$ns" -o link show dev "$node" >/dev/null 2>&1 || continue
+		{ echo "0: $node:"; ip -n "$ns" -o link show master "$node" 2>/dev/null; } |
+			sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p' | sed "s/^/$node:/"
+	done
+}
+
+# bash splits "vm1:eth0" into vm1 : eth0 (':' is in COMP_WORDBREAKS): join
+# them again into w[], with cw the index of the word being completed.
+_vlab_join_colons()
+{
+	local k glue=
+	w=() cw=0
+	for ((k = 0; k <= COMP_CWORD && k < ${#COMP_WORDS[@]}; k++)); do
+		if [[ ${COMP_WORDS[k]} == : || $glue ]] && ((${#w[@]})); then
+			w[${#w[@]}-1]+=${COMP_WORDS[k]}
+		else
+			w+=("${COMP_WORDS[k]}")
+		fi
+		glue=
+		[[ ${COMP_WORDS[k]} == : ]] && glue=1
+	done
+	((COMP_CWORD < ${#COMP_WORDS[@]})) || w+=("")
+	cw=$((${#w[@]} - 1))
+}
+
+# NODE:IF of lab $1 for the word $2: nodes and switches first (with the
+# colon, no space after), then their interfaces.
+_vlab_targets()
+{
+	local lab=$1 cur=$2 w
+	if [[ $cur == *:* ]]; then
+		_vlab_words "$(_vlab_ifaces "$lab" "${cur%%:*}")" "$cur"
+	else
+		local -a words=()
+		for w in $(_vlab_nodes "$lab") $(_vlab_switches "$lab"); do
+			words+=("$w:")
+		done
+		_vlab_words "${words[*]}" "$cur"
+		compopt -o nospace 2>/dev/null
+	fi
+}
+
 # Topology files: *.ini and directories to descend into.
 _vlab_files()
 {
@@ -56,7 +126,7 @@ _vlab_words()
 _vlab()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="check plan graph up down status ls exec shell test clean doctor help"
+	local commands="check plan graph up down status ls exec shell test capture stats clean doctor help"
 	COMPREPLY=()
 
 	if ((COMP_CWORD == 1)); then
@@ -163,6 +233,44 @@ _vlab()
 		elif ((${#args[@]} == 0)); then
 			_vlab_words "$(_vlab_labs)" "$cur"
 			_vlab_files "$cur"
+		fi
+		;;
+	capture | stats)
+		# vlab capture LAB NODE:IF [-c N] [-w FILE|-] [FILTER...]
+		# vlab stats LAB [NODE[:IF]] [--json] [--watch [S]] [--count N]
+		local -a w=() pa=()
+		local cw c p
+		_vlab_join_colons
+		c=${w[cw]} p=${w[cw-1]}
+		for ((i = 2; i < cw; i++)); do
+			case ${w[i]} in
+			-c | -w | --count) ((i++)) ;;
+			--watch) [[ ${w[i+1]} == [0-9]* ]] && ((i++)) ;;
+			-*) ;;
+			*) pa+=("${w[i]}") ;;
+			esac
+		done
+		if [[ $p == -w && $cmd == capture ]]; then
+			compopt -o filenames 2>/dev/null
+			local IFS=$'\n'
+			COMPREPLY=($(compgen -f -- "$c"))
+		elif [[ $p == -c || $p == --count || $p == --watch ]]; then
+			:
+		elif [[ $c == -* ]]; then
+			[[ $cmd == capture ]] && _vlab_words "-c -w" "$c"
+			[[ $cmd == stats ]] && _vlab_words "--json --watch --count" "$c"
+		elif ((${#pa[@]} == 0)); then
+			_vlab_words "$(_vlab_labs)" "$c"
+		elif ((${#pa[@]} == 1)); then
+			if [[ $cmd == stats && $c != *:* ]]; then
+				_vlab_words "$(_vlab_nodes "${pa[0]}") $(_vlab_switches "${pa[0]}")" "$c"
+			else
+				_vlab_targets "${pa[0]}" "$c"
+			fi
+			# bash replaces only what follows the last ':' of the word
+			[[ $c == *:* ]] && COMPREPLY=("${COMPREPLY[@]#"${c%"${c##*:}"}"}")
+		elif [[ $cmd == capture ]]; then
+			_vlab_words "icmp icmp6 arp tcp udp port host net and or not vlan" "$c"
 		fi
 		;;
 	clean)

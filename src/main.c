@@ -27,6 +27,10 @@ static const struct command commands[] = {
 	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
 	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
 	{"test", cmd_test, "FILE|LAB [OPTION...]", "prove a lab: run its [test] assertions (root)"},
+	{"capture", cmd_capture, "LAB NODE:IF [OPTS] [FILTER]",
+	 "capture on a NIC, switch port or VTEP: -c N, -w FILE|- (root)"},
+	{"stats", cmd_stats, "LAB [NODE[:IF]] [OPTS]",
+	 "counters, drops, qdisc drops: --json, --watch [S] (root)"},
 	{"clean", cmd_clean, "[--all] [--dry-run]", "remove leftovers of crashed labs; --all: every lab (root)"},
 	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
 };

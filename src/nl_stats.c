@@ -1,0 +1,219 @@
+/* Reading a running lab for `vlab capture` and `vlab stats`: per
+ * namespace, one RTM_GETLINK dump (names, altnames, kind, master, ifalias,
+ * IFLA_STATS64) and one RTM_GETQDISC dump (root and ingress qdiscs,
+ * TCA_STATS2). Nothing is changed and no socket outlives the read, so a
+ * lab being torn down is never held alive by us. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/gen_stats.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+
+#include "vlab/exec.h"
+#include "vlab/naming.h"
+#include "vlab/observe.h"
+#include "vlab/state.h"
+
+struct read_ctx {
+	struct vl_obs_ns *n;
+	char lo_alias[VL_ALTNAME_MAX];
+};
+
+static void link_stats(struct vl_ifrec *f, const struct nlattr *a)
+{
+	struct rtnl_link_stats64 s;
+	if (mnl_attr_get_payload_len(a) < sizeof(s))
+		return;
+	memcpy(&s, mnl_attr_get_payload(a), sizeof(s));
+	f->c[VL_RX_PACKETS] = s.rx_packets;
+	f->c[VL_RX_BYTES] = s.rx_bytes;
+	f->c[VL_RX_DROPPED] = s.rx_dropped;
+	f->c[VL_RX_ERRORS] = s.rx_errors;
+	f->c[VL_TX_PACKETS] = s.tx_packets;
+	f->c[VL_TX_BYTES] = s.tx_bytes;
+	f->c[VL_TX_DROPPED] = s.tx_dropped;
+	f->c[VL_TX_ERRORS] = s.tx_errors;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct read_ctx *ctx = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	if (ifi->ifi_flags & IFF_LOOPBACK) {
+		mnl_attr_for_each(a, nlh, sizeof(*ifi))
+			if (mnl_attr_get_type(a) == IFLA_IFALIAS)
+				snprintf(ctx->lo_alias, sizeof(ctx->lo_alias), "%s", mnl_attr_get_str(a));
+		return MNL_CB_OK;
+	}
+	struct vl_ifrec *f = vl_obs_add_if(ctx->n, ifi->ifi_index, "", "", 0);
+	f->flags = ifi->ifi_flags;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		const struct nlattr *b;
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
+			break;
+		case IFLA_MASTER:
+			f->master = (int)mnl_attr_get_u32(a);
+			break;
+		case IFLA_IFALIAS:
+			free(f->alias);
+			f->alias = xstrdup(mnl_attr_get_str(a));
+			break;
+		case IFLA_STATS64:
+			link_stats(f, a);
+			break;
+		case IFLA_LINKINFO:
+			mnl_attr_for_each_nested(b, a)
+				if (mnl_attr_get_type(b) == IFLA_INFO_KIND)
+					snprintf(f->kind, sizeof(f->kind), "%s", mnl_attr_get_str(b));
+			break;
+		case IFLA_PROP_LIST:
+			mnl_attr_for_each_nested(b, a)
+				if (mnl_attr_get_type(b) == IFLA_ALT_IFNAME)
+					vl_strv_push(&f->altnames, mnl_attr_get_str(b));
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static void qdisc_queue_stats(struct vl_ifrec *f, const struct nlattr *stats2, bool root)
+{
+	const struct nlattr *b;
+	mnl_attr_for_each_nested(b, stats2) {
+		if (mnl_attr_get_type(b) != TCA_STATS_QUEUE ||
+		    mnl_attr_get_payload_len(b) < sizeof(struct gnet_stats_queue))
+			continue;
+		struct gnet_stats_queue q;
+		memcpy(&q, mnl_attr_get_payload(b), sizeof(q));
+		f->c[VL_Q_DROPS] += q.drops;
+		if (root) {
+			f->c[VL_Q_OVERLIMITS] += q.overlimits;
+			f->c[VL_Q_REQUEUES] += q.requeues;
+			f->backlog += q.backlog;
+		}
+	}
+}
+
+static int qdisc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct read_ctx *ctx = data;
+	const struct tcmsg *tc = mnl_nlmsg_get_payload(nlh);
+	bool root = tc->tcm_parent == TC_H_ROOT;
+	if (!root && tc->tcm_parent != TC_H_INGRESS)
+		return MNL_CB_OK; /* children: their drops are counted by the root */
+	struct vl_ifrec *f = NULL;
+	for (size_t i = 0; i < ctx->n->n && !f; i++)
+		if (ctx->n->ifs[i].index == tc->tcm_ifindex)
+			f = &ctx->n->ifs[i];
+	if (!f)
+		return MNL_CB_OK;
+	const struct nlattr *a;
+	bool stats2 = false;
+	mnl_attr_for_each(a, nlh, sizeof(*tc)) {
+		int t = mnl_attr_get_type(a);
+		if (t == TCA_KIND && root)
+			snprintf(f->qkind, sizeof(f->qkind), "%s", mnl_attr_get_str(a));
+		else if (t == TCA_STATS2) {
+			qdisc_queue_stats(f, a, root);
+			stats2 = true;
+		}
+	}
+	/* kernels without TCA_STATS2 only send the old struct tc_stats */
+	mnl_attr_for_each(a, nlh, sizeof(*tc)) {
+		if (stats2 || mnl_attr_get_type(a) != TCA_STATS ||
+		    mnl_attr_get_payload_len(a) < sizeof(struct tc_stats))
+			continue;
+		struct tc_stats s;
+		memcpy(&s, mnl_attr_get_payload(a), sizeof(s));
+		f->c[VL_Q_DROPS] += s.drops;
+		if (root) {
+			f->c[VL_Q_OVERLIMITS] += s.overlimits;
+			f->backlog += s.backlog;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int dump(struct vl_nl *nl, int type, size_t hdr, int (*cb)(const struct nlmsghdr *, void *),
+		void *data)
+{
+	char buf[256] = {0};
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	mnl_nlmsg_put_extra_header(nlh, hdr); /* zeroed: AF_UNSPEC, every device */
+	return vl_nl_dump(nl, nlh, cb, data);
+}
+
+static int read_inside(void *arg)
+{
+	struct vl_nl nl;
+	int r = vl_nl_open(&nl, NETLINK_ROUTE);
+	if (r < 0)
+		return r;
+	r = dump(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, arg);
+	if (r == 0)
+		r = dump(&nl, RTM_GETQDISC, sizeof(struct tcmsg), qdisc_cb, arg);
+	vl_nl_close(&nl);
+	return r;
+}
+
+int vl_obs_read_ns(const char *lab, int home, struct vl_obs_ns *out)
+{
+	struct read_ctx ctx = {.n = out};
+	int fd = vl_netns_open(out->ns);
+	int r = fd;
+	if (fd >= 0) {
+		r = vl_netns_call(fd, home, read_inside, &ctx);
+		close(fd);
+	}
+	const char *node = vl_obs_mark_node(ctx.lo_alias, lab);
+	free(out->node);
+	out->node = xstrdup(node ? node : vl_ns_node(lab, out->ns));
+	out->err = r < 0 ? r : 0;
+	return out->err;
+}
+
+int vl_obs_read_lab(const char *lab, int home, struct vl_obs_lab *out)
+{
+	struct vl_state st;
+	bool have = vl_state_read(lab, &st) == 0;
+	struct vl_strv ns = {0};
+	vl_lab_netns(lab, have ? &st : NULL, &ns);
+	char dir[300];
+	vl_state_path(dir, sizeof(dir), lab, NULL);
+	bool running = have || ns.n || access(dir, F_OK) == 0;
+	for (size_t i = 0; i < ns.n; i++)
+		vl_obs_read_ns(lab, home, vl_obs_add_ns(out, ns.v[i], NULL));
+	vl_strv_free(&ns);
+	if (have)
+		vl_state_free(&st);
+	return running ? 0 : -ENOENT;
+}
+
+void vl_lab_not_running(const char *cmd, const char *lab)
+{
+	struct vl_strv labs = {0};
+	vl_state_list(&labs);
+	fprintf(stderr, "vlab %s: lab %s is not running", cmd, lab);
+	const char *dym = vl_did_you_mean(lab, (const char *const *)labs.v, labs.n);
+	if (dym)
+		fprintf(stderr, "; did you mean %s?", dym);
+	if (!labs.n)
+		fprintf(stderr, " (no lab is running)\n");
+	for (size_t i = 0; i < labs.n; i++)
+		fprintf(stderr, "%s%s%s", i ? ", " : " (running: ", labs.v[i],
+			i + 1 == labs.n ? ")\n" : "");
+	vl_strv_free(&labs);
+}
