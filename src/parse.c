@@ -903,9 +903,24 @@ static void build_overlay(struct pctx *c, struct member *m)
 	o->learning = true;
 	o->mtu_policy = VL_MTU_FIX;
 	o->loc = loc_at(c, m->line, m->label);
+	o->vni_loc = o->switches_loc = o->vlan_loc = o->underlay_loc = o->group_loc = o->mtu_loc =
+		o->loc;
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mkey *k = &m->keys[i];
+		struct vl_loc kl = loc_at(c, k->line, m->label);
 		long v;
+		if (!strcmp(k->key, "vni"))
+			o->vni_loc = kl;
+		else if (!strcmp(k->key, "switches"))
+			o->switches_loc = kl;
+		else if (!strcmp(k->key, "vlan"))
+			o->vlan_loc = kl;
+		else if (!strcmp(k->key, "underlay"))
+			o->underlay_loc = kl;
+		else if (!strcmp(k->key, "group"))
+			o->group_loc = kl;
+		else if (!strcmp(k->key, "mtu"))
+			o->mtu_loc = kl;
 		if (!strcmp(k->key, "type")) {
 			have_type = true;
 			if (!strcmp(k->val, "vxlan"))
@@ -1467,10 +1482,11 @@ static void build_link(struct pctx *c, struct member *m)
 	bool have[2] = {false, false};
 	l->name = xstrdup(m->name);
 	l->node_idx[0] = l->node_idx[1] = l->nic_idx[0] = l->nic_idx[1] = -1;
-	l->loc = loc_at(c, m->line, m->label);
+	l->loc = l->end_loc[0] = l->end_loc[1] = loc_at(c, m->line, m->label);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		int e = m->keys[i].key[0] == 'b';
 		have[e] = true;
+		l->end_loc[e] = loc_at(c, m->keys[i].line, m->label);
 		link_end(c, m, &m->keys[i], li, e);
 	}
 	for (int e = 0; e < 2; e++)

@@ -163,6 +163,24 @@ static void unknown(struct vctx *v, const struct vl_loc *loc, const char *key, c
 	       dym ? dym : "", dym ? "?)" : "");
 }
 
+/* A name where a node is expected: a switch gets said what it is. */
+static int node_ref(struct vctx *v, const struct vl_loc *loc, const char *key, const char *name,
+		    const char *expected)
+{
+	int n = vl_strmap_get(&v->nodes, name);
+	if (n >= 0)
+		return n;
+	int s = vl_strmap_get(&v->switches, name);
+	if (s >= 0) {
+		const struct vl_switch *sw = &v->t->switches[s];
+		vl_err(v->d, loc, key, "%s is a switch (line %d)%s%s, but %s", name, sw->loc.line,
+		       sw->host ? " on " : "", sw->host ? sw->host : "", expected);
+		return -1;
+	}
+	unknown(v, loc, key, "node", name, &v->nodes);
+	return -1;
+}
+
 /* ---- lab and names ------------------------------------------------------ */
 
 static void check_lab(struct vctx *v)
@@ -280,6 +298,11 @@ static void index_names(struct vctx *v)
 static int host_ref(struct vctx *v, const char *name, const struct vl_loc *loc)
 {
 	int h = vl_strmap_get(&v->nodes, name);
+	if (h < 0 && vl_strmap_get(&v->switches, name) >= 0) {
+		vl_err(v->d, loc, "host", "%s is a switch, but host = names the [host] (hypervisor) "
+		       "this runs on", name);
+		return -1;
+	}
 	if (h < 0) {
 		unknown(v, loc, "host", "host", name, &v->nodes);
 		return -1;
@@ -365,7 +388,14 @@ static void check_nic(struct vctx *v, struct vl_node *n, struct vl_nic *c)
 	check_ifname(v, &c->loc, c->link_idx >= 0 ? NULL : "nic", c->name);
 	if (c->sw) {
 		c->sw_idx = vl_strmap_get(&v->switches, c->sw);
-		if (c->sw_idx < 0) {
+		int nd = c->sw_idx < 0 ? vl_strmap_get(&v->nodes, c->sw) : -1;
+		if (nd >= 0) {
+			vl_err(v->d, &c->loc, "nic",
+			       "%s: %s is a %s (line %d), but a NIC plugs into a switch; cable two nodes "
+			       "with a [link] section (a = %s %s, b = %s eth0)", c->name, c->sw,
+			       vl_node_kind_name(t->nodes[nd].kind), t->nodes[nd].loc.line, n->name,
+			       c->name, c->sw);
+		} else if (c->sw_idx < 0) {
 			char *what = xasprintf("switch for %s", c->name);
 			unknown(v, &c->loc, "nic", what, c->sw, &v->switches);
 			free(what);
@@ -478,11 +508,11 @@ static void resolve_links(struct vctx *v)
 		for (int e = 0; e < 2; e++) {
 			if (!l->node[e])
 				continue;
-			l->node_idx[e] = vl_strmap_get(&v->nodes, l->node[e]);
-			if (l->node_idx[e] < 0) {
-				unknown(v, &l->loc, e ? "b" : "a", "node", l->node[e], &v->nodes);
+			l->node_idx[e] = node_ref(v, &l->end_loc[e], e ? "b" : "a", l->node[e],
+						  "a [link] end is a node (host, vm or router); plug nodes "
+						  "into a switch with nic = IFNAME SWITCH");
+			if (l->node_idx[e] < 0)
 				continue;
-			}
 			struct vl_node *n = &t->nodes[l->node_idx[e]];
 			for (size_t j = 0; j < n->nnics; j++)
 				if (n->nics[j].link_idx == (int)i && !strcmp(n->nics[j].name, l->nic[e]))
@@ -1195,6 +1225,8 @@ static void routes(struct vctx *v)
 	char b[64];
 	for (size_t i = 0; i < t->nnodes; i++) {
 		struct vl_node *n = &t->nodes[i];
+		struct vl_strmap dsts = {0};
+		struct vl_strv dkeys = {0};
 		for (size_t j = 0; j < n->nroutes; j++) {
 			struct vl_route *r = &n->routes[j];
 			if (r->dev && !is_dev(n, r->dev))
@@ -1203,14 +1235,33 @@ static void routes(struct vctx *v)
 			if (r->via.family && !on_link(n, &r->via, r->dev && is_dev(n, r->dev) ? r->dev : NULL)) {
 				char *subs = local_subnets(n, r->via.family);
 				fmt_addr(&r->via, b, sizeof(b));
-				vl_warn(v->d, &r->loc, "route",
-					"via %s is not on a local subnet of %s (%s); the kernel will refuse the route",
-					b, n->name, subs);
+				vl_err(v->d, &r->loc, "route",
+				       "via %s is not on a local subnet of %s (%s): the kernel refuses such a "
+				       "route (Network unreachable); use a gateway on one of those subnets",
+				       b, n->name, subs);
 				free(subs);
+			} else if (r->via.family && own_addr(n, &r->via)) {
+				fmt_addr(&r->via, b, sizeof(b));
+				vl_err(v->d, &r->loc, "route",
+				       "via %s is %s's own address: the kernel refuses it as a gateway; "
+				       "give a neighbour's address", b, n->name);
+			}
+			if (n->nroutes > 1) {
+				char d[64];
+				vl_prefix_format(&r->dst, d, sizeof(d), true);
+				vl_strv_push(&dkeys, d);
+				int f = vl_strmap_add(&dsts, dkeys.v[dkeys.n - 1], (int)j);
+				if (f >= 0)
+					vl_err(v->d, &r->loc, "route",
+					       "a route to %s is already given at line %d: the kernel keeps one "
+					       "route per destination; keep one of them", d,
+					       n->routes[f].loc.line);
 			}
 			if (r->dst.family == AF_INET6 && !t->lab.ipv6)
 				vl_err(v->d, &r->loc, "route", "IPv6 route, but the lab has ipv6 = off");
 		}
+		vl_strmap_free(&dsts);
+		vl_strv_free(&dkeys);
 		for (int six = 0; six < 2; six++) {
 			struct vl_prefix *gw = six ? &n->gateway6 : &n->gateway;
 			struct vl_loc *gl = six ? &n->gateway6_loc : &n->gateway_loc;
@@ -1291,36 +1342,36 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 	if (!o->port)
 		o->port = o->type == VL_OVERLAY_GENEVE ? 6081 : 4789;
 	if (ns < 2 && ns > 0)
-		vl_err(v->d, &o->loc, "switches",
+		vl_err(v->d, &o->switches_loc, "switches",
 		       "an overlay joins at least two vSwitches on different hosts (only %s given)",
 		       o->switches[0]);
 	if (o->type == VL_OVERLAY_GENEVE && o->group.family)
-		vl_err(v->d, &o->loc, "group",
+		vl_err(v->d, &o->group_loc, "group",
 		       "geneve has no multicast mode; drop group = (vlab replicates to each remote)");
 
 	for (size_t i = 0; i < ns; i++) {
 		o->sw_idx[i] = o->host_idx[i] = o->underlay_nic[i] = -1;
 		int s = vl_strmap_get(&v->switches, o->switches[i]);
 		if (s < 0) {
-			unknown(v, &o->loc, "switches", "switch", o->switches[i], &v->switches);
+			unknown(v, &o->switches_loc, "switches", "switch", o->switches[i], &v->switches);
 			continue;
 		}
 		o->sw_idx[i] = s;
 		struct vl_switch *sw = &t->switches[s];
 		if (!sw->host) {
-			vl_err(v->d, &o->loc, "switches",
+			vl_err(v->d, &o->switches_loc, "switches",
 			       "%s is a physical switch; an overlay joins vSwitches (a [switch] with host =)",
 			       sw->name);
 			continue;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (o->sw_idx[j] == s) {
-				vl_err(v->d, &o->loc, "switches", "%s is listed twice", sw->name);
+				vl_err(v->d, &o->switches_loc, "switches", "%s is listed twice", sw->name);
 				s = -1;
 				break;
 			} else if (o->sw_idx[j] >= 0 && t->switches[o->sw_idx[j]].host &&
 				   !strcmp(t->switches[o->sw_idx[j]].host, sw->host)) {
-				vl_err(v->d, &o->loc, "switches",
+				vl_err(v->d, &o->switches_loc, "switches",
 				       "%s and %s are both on %s; an overlay joins switches on different hosts",
 				       t->switches[o->sw_idx[j]].name, sw->name, sw->host);
 				s = -1;
@@ -1330,7 +1381,7 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 			continue;
 		if (o->vlan) {
 			if (sw->vlan_filtering == 0)
-				vl_err(v->d, &o->loc, "vlan",
+				vl_err(v->d, &o->vlan_loc, "vlan",
 				       "switch %s has vlan_filtering = off, so VLAN %d cannot be carried over the VNI",
 				       sw->name, o->vlan);
 			else if (!v->sw_vlans[s]) {
@@ -1346,7 +1397,7 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 		if (o->underlay) {
 			u = vl_find_nic(host, o->underlay);
 			if (u < 0) {
-				vl_err(v->d, &o->loc, "underlay", "%s has no NIC %s", host->name, o->underlay);
+				vl_err(v->d, &o->underlay_loc, "underlay", "%s has no NIC %s", host->name, o->underlay);
 				continue;
 			}
 		} else {
@@ -1357,11 +1408,11 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 		const struct vl_prefix *a = u >= 0 ? nic_vtep_addr(&host->nics[u]) : NULL;
 		if (!a) {
 			if (u >= 0)
-				vl_err(v->d, &o->loc, "underlay",
+				vl_err(v->d, &o->underlay_loc, "underlay",
 				       "%s %s has no address to use as the VTEP source", host->name,
 				       host->nics[u].name);
 			else
-				vl_err(v->d, &o->loc, "underlay",
+				vl_err(v->d, &o->underlay_loc, "underlay",
 				       "%s has no NIC with an address to use as the VTEP source (give it nic = eth0 SWITCH ADDR)",
 				       host->name);
 			continue;
@@ -1370,7 +1421,7 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 		o->local[i] = *a;
 		o->local[i].len = a->family == AF_INET ? 32 : 128;
 		if (o->group.family && o->group.family != a->family)
-			vl_err(v->d, &o->loc, "group",
+			vl_err(v->d, &o->group_loc, "group",
 			       "group is %s but %s's underlay address is %s",
 			       o->group.family == AF_INET ? "IPv4" : "IPv6", host->name,
 			       a->family == AF_INET ? "IPv4" : "IPv6");
@@ -1425,7 +1476,7 @@ static void overlay_mtu(struct vctx *v, struct vl_overlay *o)
 		"underlay %s of %s has MTU %d, %s over %s adds %d bytes, so the segment MTU must be <= %d (it is %d)",
 		uname, hname, umtu, o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN",
 		fam == AF_INET ? "IPv4" : "IPv6", ov, budget, seg);
-	struct vl_loc loc = o->loc;
+	struct vl_loc loc = o->mtu_loc.line != o->loc.line ? o->mtu_loc : o->underlay_loc;
 	if (budget < 68) {
 		vl_err(v->d, &loc, "mtu", "%s; that is below the minimum of 68 (raise the underlay MTU)",
 		       head);
@@ -1464,7 +1515,7 @@ static void overlays(struct vctx *v)
 		struct vl_overlay *o = &t->overlays[i];
 		for (size_t j = 0; j < i; j++)
 			if (t->overlays[j].type == o->type && t->overlays[j].vni == o->vni) {
-				vl_err(v->d, &o->loc, "vni",
+				vl_err(v->d, &o->vni_loc, "vni",
 				       "%s VNI %u is already used by overlay %s (line %d)",
 				       o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN", o->vni,
 				       t->overlays[j].name, t->overlays[j].loc.line);
@@ -1503,11 +1554,9 @@ static int nic_ref(struct vctx *v, const struct vl_loc *loc, const char *key, co
 		   const char *nic, int *nic_idx)
 {
 	*nic_idx = -1;
-	int n = vl_strmap_get(&v->nodes, node);
-	if (n < 0) {
-		unknown(v, loc, key, "node", node, &v->nodes);
+	int n = node_ref(v, loc, key, node, "a mirror names a node's NIC plugged into the switch (NODE:IFNAME)");
+	if (n < 0)
 		return -1;
-	}
 	*nic_idx = vl_find_nic(&v->t->nodes[n], nic);
 	if (*nic_idx < 0)
 		vl_err(v->d, loc, key, "%s has no NIC %s", node, nic);
@@ -1645,12 +1694,11 @@ static bool resolve_ep(struct vctx *v, struct vl_assert *a, size_t i, int *ifx)
 
 	const char *colon = strchr(w, ':');
 	char *node = colon ? xstrndup(w, (size_t)(colon - w)) : xstrdup(w);
-	int n = vl_strmap_get(&v->nodes, node);
 	bool ok = false;
-	if (n < 0) {
-		unknown(v, &a->loc, key, "node", node, &v->nodes);
+	int n = node_ref(v, &a->loc, key, node,
+			 "a test endpoint is a node (host, vm or router), NODE:IFNAME or an address");
+	if (n < 0)
 		goto out;
-	}
 	const struct vl_node *nd = &t->nodes[n];
 	ep->node_idx = n;
 	if (colon) {
@@ -1969,7 +2017,7 @@ static void device_names(struct vctx *v)
 			struct vl_switch *s = &t->switches[o->sw_idx[k]];
 			for (int r = 1; r <= per; r++) {
 				vl_vtep_name(port, geneve, o->vni, geneve && per > 1 ? r : 0);
-				dev_add(v, &ns, s->host ? s->host : s->name, port, &o->loc, "vni",
+				dev_add(v, &ns, s->host ? s->host : s->name, port, &o->vni_loc, "vni",
 					xasprintf("the %s device of overlay %s (vni %u) on switch %s",
 						  geneve ? "Geneve" : "VXLAN", o->name, o->vni, s->name));
 			}

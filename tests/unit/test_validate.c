@@ -289,11 +289,11 @@ static void test_warnings(void **state)
 		 "[router r]\nnic = eth0 s 10.0.0.3/24\nroute = 10.5.0.0/16 via 10.9.9.9\n",
 		 &t, &d);
 	char *s = diag_text(&d);
-	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.errors, 1); /* the route: the kernel would refuse it */
 	assert_non_null(strstr(s, "t.ini:7: warning: [vm a] eth1: 10.0.0.2/16 overlaps 10.0.0.1/24 on a eth0 (line 6)"));
 	assert_non_null(strstr(s, "switch lonely has no ports"));
 	assert_non_null(strstr(s, "vm empty has no NICs"));
-	assert_non_null(strstr(s, "via 10.9.9.9 is not on a local subnet of r (10.0.0.0/24)"));
+	assert_non_null(strstr(s, "t.ini:11: error: [router r] route: via 10.9.9.9 is not on a local subnet of r (10.0.0.0/24)"));
 	free(s);
 	vl_diags_free(&d);
 	vl_topology_free(&t);
