@@ -1548,6 +1548,111 @@ static void vlan_filtering(struct vctx *v)
 	}
 }
 
+/* ---- what the kernel accepts but the lab would not survive ------------- */
+
+/* Where a NIC's burst came from: its [shaper] profile or its own line. */
+static char *burst_origin(const struct vl_topology *t, const struct vl_nic *c, bool in)
+{
+	const struct vl_shape *sh = in ? &c->in : &c->out;
+	const char *prof = in ? c->in_shaper : c->shaper;
+	for (size_t i = 0; prof && i < t->nshapers; i++) {
+		const struct vl_shaper *p = &t->shapers[i];
+		if (!strcmp(p->name, prof) && (p->shape.given & VL_SHAPE_BURST) &&
+		    p->shape.burst_bytes == sh->burst_bytes)
+			return xasprintf("from [shaper %s] at line %d", prof, p->loc.line);
+	}
+	return xasprintf("line %d", c->loc.line);
+}
+
+/* A tbf bucket smaller than a full frame: the kernel only logs it, and
+ * every full-size packet that is not segmented is dropped. */
+static void burst_vs_mtu(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			const struct vl_nic *c = &n->nics[j];
+			for (int in = 0; in < 2; in++) {
+				const struct vl_shape *sh = in ? &c->in : &c->out;
+				if (!sh->rate_bps || !sh->burst_bytes ||
+				    sh->burst_bytes >= (uint32_t)c->mtu + 14)
+					continue;
+				char *o = burst_origin(t, c, in);
+				vl_warn(v->d, &c->loc, c->link_idx >= 0 ? NULL : "nic",
+					"%s: %sburst %u bytes (%s) is smaller than a full frame of %s %s "
+					"(MTU %d + 14 = %d bytes, line %d): tbf drops every such packet; "
+					"give %sburst = %d or more", c->name, in ? "in_" : "",
+					sh->burst_bytes, o, n->name, c->name, c->mtu, c->mtu + 14,
+					c->loc.line, in ? "in_" : "", c->mtu + 14);
+				free(o);
+			}
+		}
+	}
+}
+
+/* The two ends of a cable with different MTUs: the larger side's full
+ * packets are dropped by the smaller. */
+static void link_mtus(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct vl_link *l = &t->links[i];
+		if (l->nic_idx[0] < 0 || l->nic_idx[1] < 0)
+			continue;
+		const struct vl_nic *a = &t->nodes[l->node_idx[0]].nics[l->nic_idx[0]];
+		const struct vl_nic *b = &t->nodes[l->node_idx[1]].nics[l->nic_idx[1]];
+		if (a->mtu == b->mtu)
+			continue;
+		const struct vl_nic *big = a->mtu > b->mtu ? a : b, *small = big == a ? b : a;
+		int bi = big == a ? 0 : 1;
+		vl_warn(v->d, &l->end_loc[!bi], bi ? "a" : "b",
+			"%s %s has MTU %d but the other end %s %s has MTU %d (line %d): packets "
+			"larger than %d from %s are dropped; give both ends the same mtu=",
+			l->node[!bi], small->name, small->mtu, l->node[bi], big->name, big->mtu,
+			l->end_loc[bi].line, small->mtu, l->node[bi]);
+	}
+}
+
+/* The same MAC twice on one L2 segment (overlays join segments): the
+ * bridges' forwarding tables flap between the two ports. */
+static void dup_macs(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	struct vl_strmap seen = {0};
+	struct vl_strv keys = {0};
+	struct vl_strv where = {0};
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			const struct vl_nic *c = &n->nics[j];
+			int sg = v->seg->ifseg[i][j];
+			if (sg < 0 || !c->mac_set)
+				continue;
+			/* a NIC's MAC is on every VLAN of its port: key by the port's
+			 * untagged segment, joined by overlays */
+			char *k = xasprintf("%d/%02x%02x%02x%02x%02x%02x", uf_find(v->seg->l2, sg),
+					    c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
+			vl_strv_push(&keys, k);
+			free(k);
+			int f = vl_strmap_add(&seen, keys.v[keys.n - 1], (int)where.n);
+			if (f >= 0) {
+				vl_warn(v->d, &c->loc, c->link_idx >= 0 ? NULL : "nic",
+					"%s: MAC %02x:%02x:%02x:%02x:%02x:%02x is also %s, on the same segment: "
+					"switches will send each one's frames to the other; give one another mac=",
+					c->name, c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
+					c->mac[5], where.v[f]);
+			}
+			char *w = xasprintf("%s %s's (line %d)", n->name, c->name, c->loc.line);
+			vl_strv_push(&where, w);
+			free(w);
+		}
+	}
+	vl_strmap_free(&seen);
+	vl_strv_free(&keys);
+	vl_strv_free(&where);
+}
+
 /* ---- mirrors and tests -------------------------------------------------- */
 
 static int nic_ref(struct vctx *v, const struct vl_loc *loc, const char *key, const char *node,
@@ -2097,6 +2202,9 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	free(pm);
 
 	vlan_filtering(&v);
+	burst_vs_mtu(&v);
+	link_mtus(&v);
+	dup_macs(&v);
 	mirrors(&v);
 	tests(&v);
 	device_names(&v);
