@@ -903,9 +903,24 @@ static void build_overlay(struct pctx *c, struct member *m)
 	o->learning = true;
 	o->mtu_policy = VL_MTU_FIX;
 	o->loc = loc_at(c, m->line, m->label);
+	o->vni_loc = o->switches_loc = o->vlan_loc = o->underlay_loc = o->group_loc = o->mtu_loc =
+		o->loc;
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mkey *k = &m->keys[i];
+		struct vl_loc kl = loc_at(c, k->line, m->label);
 		long v;
+		if (!strcmp(k->key, "vni"))
+			o->vni_loc = kl;
+		else if (!strcmp(k->key, "switches"))
+			o->switches_loc = kl;
+		else if (!strcmp(k->key, "vlan"))
+			o->vlan_loc = kl;
+		else if (!strcmp(k->key, "underlay"))
+			o->underlay_loc = kl;
+		else if (!strcmp(k->key, "group"))
+			o->group_loc = kl;
+		else if (!strcmp(k->key, "mtu"))
+			o->mtu_loc = kl;
 		if (!strcmp(k->key, "type")) {
 			have_type = true;
 			if (!strcmp(k->val, "vxlan"))
@@ -1467,10 +1482,11 @@ static void build_link(struct pctx *c, struct member *m)
 	bool have[2] = {false, false};
 	l->name = xstrdup(m->name);
 	l->node_idx[0] = l->node_idx[1] = l->nic_idx[0] = l->nic_idx[1] = -1;
-	l->loc = loc_at(c, m->line, m->label);
+	l->loc = l->end_loc[0] = l->end_loc[1] = loc_at(c, m->line, m->label);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		int e = m->keys[i].key[0] == 'b';
 		have[e] = true;
+		l->end_loc[e] = loc_at(c, m->keys[i].line, m->label);
 		link_end(c, m, &m->keys[i], li, e);
 	}
 	for (int e = 0; e < 2; e++)
@@ -1536,9 +1552,180 @@ static char *range_name(const struct range *r, long i)
 	return xasprintf("%s%0*ld", r->prefix, r->width, i);
 }
 
-/* Replace $i and $h in v. `i`/`h` are NULL outside a range / host range.
- * On an unknown or unavailable variable returns NULL with *why set. */
-static char *subst(const char *v, const char *i, const char *h, const char **why)
+/* ---- ${expr}: integer arithmetic over i and h ---------------------------- */
+
+/* What a value of one member may substitute: $i / ${...i...} (in a range
+ * section) and $h (with a host range). */
+struct subst_vars {
+	const char *istr, *hstr;   /* as $i/$h print: padded to the range's width */
+	long i, h;
+	bool has_i, has_h;
+	int width;                 /* padding of ${expr} results */
+	const struct range *self;  /* the section's own range, NULL */
+};
+
+#define EXPR_MAX_ABS 1000000000000L  /* keeps every step far from overflow */
+
+struct expr {
+	const char *p, *end;
+	const struct subst_vars *vars;
+	char *why;                 /* first error, allocated */
+	int depth;
+};
+
+static void expr_skip(struct expr *e)
+{
+	while (e->p < e->end && (*e->p == ' ' || *e->p == '\t'))
+		e->p++;
+}
+
+static void expr_fail(struct expr *e, char *why)
+{
+	if (!e->why)
+		e->why = why;
+	else
+		free(why);
+}
+
+static long expr_sum(struct expr *e);
+
+static long expr_primary(struct expr *e)
+{
+	expr_skip(e);
+	if (e->p >= e->end) {
+		expr_fail(e, xstrdup("ends where a number, i, h or ( was expected"));
+		return 0;
+	}
+	char ch = *e->p;
+	if (ch == '(') {
+		e->p++;
+		if (++e->depth > 32) {
+			expr_fail(e, xstrdup("is nested too deeply"));
+			return 0;
+		}
+		long v = expr_sum(e);
+		e->depth--;
+		expr_skip(e);
+		if (e->p >= e->end || *e->p != ')') {
+			expr_fail(e, xstrdup("has a ( without its )"));
+			return 0;
+		}
+		e->p++;
+		return v;
+	}
+	if (ch == '-') {
+		e->p++;
+		if (++e->depth > 32) {
+			expr_fail(e, xstrdup("is nested too deeply"));
+			return 0;
+		}
+		long v = -expr_primary(e);
+		e->depth--;
+		return v;
+	}
+	if (isdigit((unsigned char)ch)) {
+		long v = 0;
+		while (e->p < e->end && isdigit((unsigned char)*e->p)) {
+			v = v * 10 + (*e->p++ - '0');
+			if (v > EXPR_MAX_ABS) {
+				expr_fail(e, xstrdup("has a number that is too large"));
+				return 0;
+			}
+		}
+		return v;
+	}
+	if (isalpha((unsigned char)ch) || ch == '_') {
+		const char *w = e->p;
+		while (e->p < e->end && (isalnum((unsigned char)*e->p) || *e->p == '_'))
+			e->p++;
+		size_t n = (size_t)(e->p - w);
+		if (n == 1 && *w == 'i' && e->vars->has_i)
+			return e->vars->i;
+		if (n == 1 && *w == 'h' && e->vars->has_h)
+			return e->vars->h;
+		if (n == 1 && *w == 'i')
+			expr_fail(e, xstrdup("uses i, which is only defined in a range section like [vm web1..10]"));
+		else if (n == 1 && *w == 'h')
+			expr_fail(e, xstrdup("uses h, which needs a host range in this section, like host = hv1..10"));
+		else
+			expr_fail(e, xasprintf("uses the unknown name \"%.*s\" (only i and h exist)",
+					       (int)n, w));
+		return 0;
+	}
+	expr_fail(e, xasprintf("has '%c' where a number, i, h or ( was expected", ch));
+	return 0;
+}
+
+static long expr_clamp(struct expr *e, long v)
+{
+	if (v > EXPR_MAX_ABS || v < -EXPR_MAX_ABS) {
+		expr_fail(e, xstrdup("gives a result that is too large"));
+		return 0;
+	}
+	return v;
+}
+
+static long expr_product(struct expr *e)
+{
+	long v = expr_primary(e);
+	for (;;) {
+		expr_skip(e);
+		if (e->why || e->p >= e->end || !strchr("*/%", *e->p))
+			return v;
+		char op = *e->p++;
+		long r = expr_primary(e);
+		if (e->why)
+			return 0;
+		if (op != '*' && r == 0) {
+			expr_fail(e, xstrdup(op == '/' ? "divides by zero" : "takes a remainder of division by zero"));
+			return 0;
+		}
+		long prod;
+		if (op == '*' && __builtin_mul_overflow(v, r, &prod))
+			prod = EXPR_MAX_ABS + 1;
+		v = expr_clamp(e, op == '*' ? prod : op == '/' ? v / r : v % r);
+	}
+}
+
+static long expr_sum(struct expr *e)
+{
+	long v = expr_product(e);
+	for (;;) {
+		expr_skip(e);
+		if (e->why || e->p >= e->end || (*e->p != '+' && *e->p != '-'))
+			return v;
+		char op = *e->p++;
+		long r = expr_product(e);
+		v = expr_clamp(e, op == '+' ? v + r : v - r);
+	}
+}
+
+/* Evaluate the text of ${...} (without the braces): integers, i, h,
+ * + - * / % and parentheses, C precedence, / and % truncate toward zero.
+ * Returns 0, or -1 with *why (allocated) saying what is wrong. */
+int vl_range_expr(const char *s, size_t n, bool has_i, long i, bool has_h, long h, long *out,
+		  char **why)
+{
+	struct subst_vars vars = {.i = i, .h = h, .has_i = has_i, .has_h = has_h};
+	struct expr e = {s, s + n, &vars, NULL, 0};
+	long v = expr_sum(&e);
+	expr_skip(&e);
+	if (!e.why && e.p < e.end)
+		expr_fail(&e, xasprintf("has '%c' where an operator (+ - * / %%) or the end was expected",
+					*e.p));
+	if (!e.why && n == 0)
+		expr_fail(&e, xstrdup("is empty"));
+	if (e.why) {
+		*why = e.why;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Replace $i, $h and ${expr} in v. On an error returns NULL with *why set
+ * (allocated). */
+static char *subst(const char *v, const struct subst_vars *sv, char **why)
 {
 	if (!strchr(v, '$'))
 		return xstrdup(v);
@@ -1549,20 +1736,57 @@ static char *subst(const char *v, const char *i, const char *h, const char **why
 			vl_buf_addn(&b, p, 1);
 			continue;
 		}
-		if (p[1] == 'i' && i) {
-			vl_buf_add(&b, i);
-		} else if (p[1] == 'h' && h) {
-			vl_buf_add(&b, h);
+		if (p[1] == '{') {
+			const char *end = strchr(p + 2, '}');
+			long r;
+			if (!end) {
+				*why = xasprintf("\"%s\": ${ without its }; write ${i+1}", p);
+				goto fail;
+			}
+			if (vl_range_expr(p + 2, (size_t)(end - p - 2), sv->has_i, sv->i, sv->has_h,
+					  sv->h, &r, why) < 0) {
+				char *w = xasprintf("${%.*s} %s", (int)(end - p - 2), p + 2, *why);
+				free(*why);
+				*why = w;
+				goto fail;
+			}
+			/* text right before it naming a member of this very range */
+			const struct range *self = sv->self;
+			size_t pl = self ? strlen(self->prefix) : 0;
+			if (self && pl && b.len >= pl && !strcmp(b.s + b.len - pl, self->prefix) &&
+			    (r < self->start || r > self->end)) {
+				*why = xasprintf("%s${%.*s} is %s%ld for member %s%s, outside %s%ld..%ld "
+						 "(wrap around with %%, e.g. ${i %% %ld + 1})",
+						 self->prefix, (int)(end - p - 2), p + 2, self->prefix, r,
+						 self->prefix, sv->istr ? sv->istr : "", self->prefix,
+						 self->start, self->end, self->end);
+				goto fail;
+			}
+			if (r < 0) {
+				*why = xasprintf("${%.*s} is %ld for this member; names and addresses need "
+						 "a number >= 0", (int)(end - p - 2), p + 2, r);
+				goto fail;
+			}
+			vl_buf_printf(&b, "%0*ld", sv->width, r);
+			p = end;
+			continue;
+		}
+		if (p[1] == 'i' && sv->istr) {
+			vl_buf_add(&b, sv->istr);
+		} else if (p[1] == 'h' && sv->hstr) {
+			vl_buf_add(&b, sv->hstr);
 		} else {
-			*why = p[1] == 'i' ? "$i is only defined in a range section like [vm web1..10]"
-			     : p[1] == 'h' ? "$h needs a host range in this section, like host = hv1..10"
-					   : "only $i and $h can be substituted";
-			vl_buf_free(&b);
-			return NULL;
+			*why = xstrdup(p[1] == 'i' ? "$i is only defined in a range section like [vm web1..10]"
+				     : p[1] == 'h' ? "$h needs a host range in this section, like host = hv1..10"
+						   : "only $i, $h and ${EXPR} can be substituted");
+			goto fail;
 		}
 		p++;
 	}
 	return b.s;
+fail:
+	vl_buf_free(&b);
+	return NULL;
 }
 
 /* ---- model layer: one raw section at a time ----------------------------- */
@@ -1673,6 +1897,7 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 {
 	struct range r = {0}, hr = {0};
 	const char *why = NULL;
+	char *swhy = NULL;
 	int is_range = 0, host_range = 0;
 	const struct raw_key *host_key = NULL;
 
@@ -1686,9 +1911,9 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 			return;
 		}
 		if (is_range && kind != K_HOST && kind != K_VM && kind != K_ROUTER &&
-		    kind != K_SWITCH) {
+		    kind != K_SWITCH && kind != K_LINK) {
 			perr(c, s->label, s->line, NULL,
-			     "a [%s] can't be a range (only host, vm, router and switch sections can)",
+			     "a [%s] can't be a range (only host, vm, router, switch and link sections can)",
 			     s->kind);
 			free(r.prefix);
 			return;
@@ -1714,10 +1939,16 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 		struct member m = {.kind = kind, .line = s->line, .keys = keys};
 		char *istr = is_range ? xasprintf("%0*ld", r.width, i) : NULL;
 		char *hstr = NULL, *hname = NULL;
+		struct subst_vars sv = {.istr = istr, .i = i, .has_i = is_range,
+					.width = is_range ? r.width : hr.width,
+					.self = is_range ? &r : NULL};
 		if (host_range) {
 			long h = hr.start + (long)(c->member % (hr.end - hr.start + 1));
 			hstr = xasprintf("%0*ld", hr.width, h);
 			hname = range_name(&hr, h);
+			sv.hstr = hstr;
+			sv.h = h;
+			sv.has_h = true;
 		}
 		m.name = is_range ? range_name(&r, i) : s->name ? xstrdup(s->name) : NULL;
 		m.label = is_range ? intern(c->t, xasprintf("%s %s", s->kind, m.name)) : s->label;
@@ -1728,9 +1959,11 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 			/* a test's command is shell text: its $ stays for the shell */
 			bool verbatim = kind == K_TEST && !strcmp(rk->key, "cmd");
 			char *v = rk == host_key && hname ? xstrdup(hname)
-				: verbatim ? xstrdup(rk->val) : subst(rk->val, istr, hstr, &why);
+				: verbatim ? xstrdup(rk->val) : subst(rk->val, &sv, &swhy);
 			if (!v) {
-				perr(c, m.label, rk->line, rk->key, "%s", why);
+				perr(c, m.label, rk->line, rk->key, "%s", swhy);
+				free(swhy);
+				swhy = NULL;
 				continue;
 			}
 			keys[m.nkeys].key = rk->key;

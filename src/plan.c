@@ -451,10 +451,16 @@ static void plan_routes(struct planner *pl)
 /* ---- phase: shaping, mirrors, NAT, hosts ------------------------------ */
 
 static void qdisc(struct planner *pl, const char *node, const char *ns,
-		  const char *dev, const struct vl_shape *s)
+		  const char *dev, int mtu, const struct vl_shape *s)
 {
 	struct vl_op *op = emit(pl, VL_OP_QDISC, node, ns, dev);
-	op->u.qdisc.shape = *s;
+	struct vl_shape *sh = &op->u.qdisc.shape;
+	*sh = *s;
+	op->d.mtu = mtu;
+	if (sh->rate_bps) {
+		sh->burst_bytes = vl_tbf_burst(sh->rate_bps, mtu, sh->burst_bytes);
+		sh->limit_bytes = vl_tbf_limit(sh->rate_bps, sh->burst_bytes, sh->limit_bytes);
+	}
 }
 
 /* `out` shapes the node side's egress; `in` (traffic towards the node) is
@@ -469,12 +475,13 @@ static void plan_qdiscs(struct planner *pl)
 			if (nic->sw_idx < 0)
 				continue;
 			if (nic->out.set)
-				qdisc(pl, n->name, pl->node_ns[i], nic->name, &nic->out);
+				qdisc(pl, n->name, pl->node_ns[i], nic->name, nic_mtu(t, nic), &nic->out);
 			if (nic->in.set) {
 				char port[VL_DEVNAME_MAX];
 				int si = nic->sw_idx;
 				vl_port_name(port, n->name, nic->name);
-				qdisc(pl, pl->sw_owner[si], pl->sw_ns[si], port, &nic->in);
+				qdisc(pl, pl->sw_owner[si], pl->sw_ns[si], port, nic_mtu(t, nic),
+				      &nic->in);
 			}
 		}
 	}
@@ -489,7 +496,8 @@ static void plan_qdiscs(struct planner *pl)
 			const struct vl_shape *s = nic->out.set ? &nic->out :
 						   far->in.set ? &far->in : NULL;
 			if (s)
-				qdisc(pl, n->name, pl->node_ns[l->node_idx[e]], nic->name, s);
+				qdisc(pl, n->name, pl->node_ns[l->node_idx[e]], nic->name,
+				      nic_mtu(t, nic), s);
 		}
 	}
 }

@@ -18,11 +18,18 @@
 
 #define OTHER_NAME_MAX 64
 
-/* One address in the lab, for duplicate detection and auto allocation. */
+/* One address in the lab. Three sets hold them: per address domain
+ * (duplicates, auto allocation), per node (one node cannot hold an address
+ * twice) and lab-wide (which node an address literal in a [test] means;
+ * node2 is a second node holding it, which makes the literal ambiguous). */
 struct aent {
 	const struct vl_prefix *p;
+	int scope;               /* address domain, node index, or 0 */
 	const char *node, *dev;
 	int line;
+	int seg;                 /* segment id of the interface, -1 */
+	const char *node2, *dev2;
+	int line2;
 };
 
 struct aset {
@@ -30,11 +37,16 @@ struct aset {
 	size_t cap, n;
 };
 
+struct l3map;
+
 struct vctx {
 	struct vl_topology *t;
 	struct vl_diags *d;
 	struct vl_strmap nodes, switches, shapers;
-	struct aset addrs;
+	struct aset addrs;      /* per address domain */
+	struct aset node_addrs; /* per node */
+	struct aset where;      /* lab-wide, for address literals */
+	struct l3map *seg;      /* segments and domains, built before addresses */
 	int *sw_ports;         /* NICs plugged into each switch */
 	bool *sw_vlans;        /* a port or overlay of the switch uses VLANs */
 	int *sw_vlan_line;     /* where, for the message */
@@ -72,9 +84,9 @@ static bool in_prefix(const struct vl_prefix *a, const struct vl_prefix *net)
 	return true;
 }
 
-static uint32_t ahash(const struct vl_prefix *p)
+static uint32_t ahash(int scope, const struct vl_prefix *p)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)p->family;
+	uint32_t h = (2166136261u ^ (uint32_t)p->family) * 16777619u ^ (uint32_t)scope;
 	for (int i = 0; i < addr_bytes(p->family); i++) {
 		h ^= p->addr[i];
 		h *= 16777619u;
@@ -87,10 +99,10 @@ static bool same_addr(const struct vl_prefix *a, const struct vl_prefix *b)
 	return a->family == b->family && !memcmp(a->addr, b->addr, (size_t)addr_bytes(a->family));
 }
 
-static struct aent *aset_slot(struct aset *s, const struct vl_prefix *p)
+static struct aent *aset_slot(struct aset *s, int scope, const struct vl_prefix *p)
 {
-	size_t i = ahash(p) & (s->cap - 1);
-	while (s->v[i].p && !same_addr(s->v[i].p, p))
+	size_t i = ahash(scope, p) & (s->cap - 1);
+	while (s->v[i].p && (s->v[i].scope != scope || !same_addr(s->v[i].p, p)))
 		i = (i + 1) & (s->cap - 1);
 	return &s->v[i];
 }
@@ -102,24 +114,24 @@ static void aset_grow(struct aset *s)
 	s->v = xcalloc(s->cap, sizeof(*s->v));
 	for (size_t i = 0; i < o.cap; i++)
 		if (o.v[i].p)
-			*aset_slot(s, o.v[i].p) = o.v[i];
+			*aset_slot(s, o.v[i].scope, o.v[i].p) = o.v[i];
 	free(o.v);
 }
 
-static const struct aent *aset_get(struct aset *s, const struct vl_prefix *p)
+static const struct aent *aset_get(struct aset *s, int scope, const struct vl_prefix *p)
 {
 	if (!s->cap)
 		return NULL;
-	struct aent *e = aset_slot(s, p);
+	struct aent *e = aset_slot(s, scope, p);
 	return e->p ? e : NULL;
 }
 
 /* Returns the existing entry when the address is taken, else adds it. */
-static const struct aent *aset_add(struct aset *s, const struct aent *e)
+static struct aent *aset_add(struct aset *s, const struct aent *e)
 {
 	if ((s->n + 1) * 2 > s->cap)
 		aset_grow(s);
-	struct aent *slot = aset_slot(s, e->p);
+	struct aent *slot = aset_slot(s, e->scope, e->p);
 	if (slot->p)
 		return slot;
 	*slot = *e;
@@ -149,6 +161,24 @@ static void unknown(struct vctx *v, const struct vl_loc *loc, const char *key, c
 	const char *dym = m ? suggest(v, m, name) : NULL;
 	vl_err(v->d, loc, key, "unknown %s \"%s\"%s%s%s", what, name, dym ? " (did you mean " : "",
 	       dym ? dym : "", dym ? "?)" : "");
+}
+
+/* A name where a node is expected: a switch gets said what it is. */
+static int node_ref(struct vctx *v, const struct vl_loc *loc, const char *key, const char *name,
+		    const char *expected)
+{
+	int n = vl_strmap_get(&v->nodes, name);
+	if (n >= 0)
+		return n;
+	int s = vl_strmap_get(&v->switches, name);
+	if (s >= 0) {
+		const struct vl_switch *sw = &v->t->switches[s];
+		vl_err(v->d, loc, key, "%s is a switch (line %d)%s%s, but %s", name, sw->loc.line,
+		       sw->host ? " on " : "", sw->host ? sw->host : "", expected);
+		return -1;
+	}
+	unknown(v, loc, key, "node", name, &v->nodes);
+	return -1;
 }
 
 /* ---- lab and names ------------------------------------------------------ */
@@ -268,6 +298,11 @@ static void index_names(struct vctx *v)
 static int host_ref(struct vctx *v, const char *name, const struct vl_loc *loc)
 {
 	int h = vl_strmap_get(&v->nodes, name);
+	if (h < 0 && vl_strmap_get(&v->switches, name) >= 0) {
+		vl_err(v->d, loc, "host", "%s is a switch, but host = names the [host] (hypervisor) "
+		       "this runs on", name);
+		return -1;
+	}
 	if (h < 0) {
 		unknown(v, loc, "host", "host", name, &v->nodes);
 		return -1;
@@ -353,7 +388,14 @@ static void check_nic(struct vctx *v, struct vl_node *n, struct vl_nic *c)
 	check_ifname(v, &c->loc, c->link_idx >= 0 ? NULL : "nic", c->name);
 	if (c->sw) {
 		c->sw_idx = vl_strmap_get(&v->switches, c->sw);
-		if (c->sw_idx < 0) {
+		int nd = c->sw_idx < 0 ? vl_strmap_get(&v->nodes, c->sw) : -1;
+		if (nd >= 0) {
+			vl_err(v->d, &c->loc, "nic",
+			       "%s: %s is a %s (line %d), but a NIC plugs into a switch; cable two nodes "
+			       "with a [link] section (a = %s %s, b = %s eth0)", c->name, c->sw,
+			       vl_node_kind_name(t->nodes[nd].kind), t->nodes[nd].loc.line, n->name,
+			       c->name, c->sw);
+		} else if (c->sw_idx < 0) {
 			char *what = xasprintf("switch for %s", c->name);
 			unknown(v, &c->loc, "nic", what, c->sw, &v->switches);
 			free(what);
@@ -466,11 +508,11 @@ static void resolve_links(struct vctx *v)
 		for (int e = 0; e < 2; e++) {
 			if (!l->node[e])
 				continue;
-			l->node_idx[e] = vl_strmap_get(&v->nodes, l->node[e]);
-			if (l->node_idx[e] < 0) {
-				unknown(v, &l->loc, e ? "b" : "a", "node", l->node[e], &v->nodes);
+			l->node_idx[e] = node_ref(v, &l->end_loc[e], e ? "b" : "a", l->node[e],
+						  "a [link] end is a node (host, vm or router); plug nodes "
+						  "into a switch with nic = IFNAME SWITCH");
+			if (l->node_idx[e] < 0)
 				continue;
-			}
 			struct vl_node *n = &t->nodes[l->node_idx[e]];
 			for (size_t j = 0; j < n->nnics; j++)
 				if (n->nics[j].link_idx == (int)i && !strcmp(n->nics[j].name, l->nic[e]))
@@ -556,11 +598,306 @@ static void shapers(struct vctx *v)
 	}
 }
 
+/* ---- segments and routing domains --------------------------------------- */
+
+/* A node's interfaces for tests: NICs 0..nnics-1, then subs. */
+static size_t n_ifs(const struct vl_node *n)
+{
+	return n->nnics + n->nsubs;
+}
+
+static const char *if_name(const struct vl_node *n, size_t x)
+{
+	return x < n->nnics ? n->nics[x].name : n->subs[x - n->nnics].name;
+}
+
+static const struct vl_addr *if_addrs(const struct vl_node *n, size_t x, size_t *na)
+{
+	*na = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
+	return x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
+}
+
+static int if_mtu(const struct vl_node *n, size_t x)
+{
+	return x < n->nnics ? n->nics[x].mtu : n->subs[x - n->nnics].mtu;
+}
+
+static int if_find(const struct vl_node *n, const char *name)
+{
+	for (size_t x = 0; x < n_ifs(n); x++)
+		if (!strcmp(if_name(n, x), name))
+			return (int)x;
+	return -1;
+}
+
+/* The NIC carrying interface x (a sub's parent). */
+static int if_nic(const struct vl_node *n, int x)
+{
+	if (x < 0 || (size_t)x < n->nnics)
+		return x;
+	return vl_find_nic(n, n->subs[(size_t)x - n->nnics].parent);
+}
+
+/* Which L2 segments each interface sits on, and which segments a forwarding
+ * node joins: enough to say "these two can never reach each other" without
+ * reading any routing table (so it errs towards "maybe"). */
+struct l3map {
+	struct vl_strmap ids;   /* "s3/10" (switch 3, VLAN 10), "l2/0" (link 2) */
+	struct vl_strv keys;
+	int *uf;                /* union-find over segment ids: L3 reachability */
+	int *l2;                /* segments joined by overlays only: one L2 domain */
+	int *dom;               /* address domains: joined by overlays and forwarding
+				 * nodes, except across a NAT router's outside NIC */
+	bool *filt;             /* per switch: VLAN filtering as it will be */
+	int **ifseg;            /* per node, per interface: segment id, -1 */
+	bool built;
+};
+
+static int seg_id(struct l3map *g, char kind, int idx, int vlan)
+{
+	char *k = xasprintf("%c%d/%d", kind, idx, vlan);
+	int id = vl_strmap_get(&g->ids, k);
+	if (id < 0) {
+		vl_strv_push(&g->keys, k);
+		id = (int)g->keys.n - 1;
+		vl_strmap_add(&g->ids, g->keys.v[id], id);
+	}
+	free(k);
+	return id;
+}
+
+/* The VLAN of untagged frames on a switch (0 when it does not filter). */
+static int untagged_vlan(const struct l3map *g, const struct vl_switch *s, int si)
+{
+	return g->filt[si] ? (s->pvid ? s->pvid : 1) : 0;
+}
+
+static int nic_seg(struct vctx *v, struct l3map *g, const struct vl_nic *c, int vid)
+{
+	if (c->link_idx >= 0)
+		return seg_id(g, 'l', c->link_idx, vid);
+	if (c->sw_idx < 0)
+		return -1;
+	const struct vl_switch *s = &v->t->switches[c->sw_idx];
+	if (!vid)
+		vid = !g->filt[c->sw_idx] ? 0 :
+		      c->access_vlan ? c->access_vlan :
+		      c->native_vlan ? c->native_vlan : untagged_vlan(g, s, c->sw_idx);
+	return seg_id(g, 's', c->sw_idx, vid);
+}
+
+static int uf_find(int *uf, int x)
+{
+	while (uf[x] != x)
+		x = uf[x] = uf[uf[x]];
+	return x;
+}
+
+static void uf_join(int *uf, int a, int b)
+{
+	uf[uf_find(uf, a)] = uf_find(uf, b);
+}
+
+/* Each overlay's switches by index (names resolved here: the segment map is
+ * built before overlays are checked), -1 when unknown. */
+static int ov_switch(struct vctx *v, const struct vl_overlay *o, size_t j)
+{
+	return vl_strmap_get(&v->switches, o->switches[j]);
+}
+
+/* Built once, after NICs, links and switches are resolved and before
+ * addresses: VLAN filtering is judged here as vlan_filtering() will set it
+ * (auto: on when a port or an overlay uses VLANs). */
+static void l3map_build(struct vctx *v, struct l3map *g)
+{
+	struct vl_topology *t = v->t;
+	memset(g, 0, sizeof(*g));
+	g->built = true;
+	g->filt = xcalloc(t->nswitches ? t->nswitches : 1, sizeof(bool));
+	for (size_t i = 0; i < t->nswitches; i++)
+		g->filt[i] = t->switches[i].vlan_filtering >= 0 ? t->switches[i].vlan_filtering == 1
+								: v->sw_vlans[i];
+	for (size_t i = 0; i < t->noverlays; i++)
+		for (size_t j = 0; t->overlays[i].vlan && j < t->overlays[i].nswitches; j++) {
+			int s = ov_switch(v, &t->overlays[i], j);
+			if (s >= 0 && t->switches[s].vlan_filtering < 0)
+				g->filt[s] = true;
+		}
+	g->ifseg = xcalloc(t->nnodes ? t->nnodes : 1, sizeof(*g->ifseg));
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		g->ifseg[i] = xcalloc(n_ifs(n) ? n_ifs(n) : 1, sizeof(int));
+		for (size_t x = 0; x < n_ifs(n); x++) {
+			int p = if_nic(n, (int)x);
+			g->ifseg[i][x] = p < 0 ? -1 :
+				nic_seg(v, g, &n->nics[p], x < n->nnics ? 0 : n->subs[x - n->nnics].vid);
+		}
+	}
+	size_t nov = 0;
+	for (size_t i = 0; i < t->noverlays; i++)
+		nov += t->overlays[i].nswitches;
+	int *ovseg = xcalloc(nov ? nov : 1, sizeof(int));
+	for (size_t i = 0, k = 0; i < t->noverlays; i++) {
+		const struct vl_overlay *o = &t->overlays[i];
+		for (size_t j = 0; j < o->nswitches; j++, k++) {
+			int s = ov_switch(v, o, j);
+			ovseg[k] = s < 0 ? -1 :
+				seg_id(g, 's', s, o->vlan ? o->vlan : untagged_vlan(g, &t->switches[s], s));
+		}
+	}
+	size_t ns = g->keys.n ? g->keys.n : 1;
+	g->uf = xcalloc(ns, sizeof(int));
+	g->l2 = xcalloc(ns, sizeof(int));
+	g->dom = xcalloc(ns, sizeof(int));
+	for (size_t i = 0; i < g->keys.n; i++)
+		g->uf[i] = g->l2[i] = g->dom[i] = (int)i;
+	for (size_t i = 0, k = 0; i < t->noverlays; i++) {
+		int first = -1;
+		for (size_t j = 0; j < t->overlays[i].nswitches; j++, k++) {
+			if (ovseg[k] < 0)
+				continue;
+			if (first < 0) {
+				first = ovseg[k];
+				continue;
+			}
+			uf_join(g->uf, ovseg[k], first);
+			uf_join(g->l2, ovseg[k], first);
+			uf_join(g->dom, ovseg[k], first);
+		}
+	}
+	free(ovseg);
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		int first = -1, dfirst = -1;
+		if (!n->forward)
+			continue;
+		for (size_t x = 0; x < n_ifs(n); x++) {
+			int s = g->ifseg[i][x];
+			if (s < 0)
+				continue;
+			if (first < 0)
+				first = s;
+			else
+				uf_join(g->uf, s, first);
+			/* addresses behind a NAT router are hidden from its
+			 * outside: two NATed networks may use the same ones */
+			if (n->nat && !strcmp(if_name(n, x), n->nat))
+				continue;
+			if (dfirst < 0)
+				dfirst = s;
+			else
+				uf_join(g->dom, s, dfirst);
+		}
+	}
+}
+
+static void l3map_free(struct vl_topology *t, struct l3map *g)
+{
+	if (!g->built)
+		return;
+	for (size_t i = 0; i < t->nnodes; i++)
+		free(g->ifseg[i]);
+	free(g->ifseg);
+	free(g->uf);
+	free(g->l2);
+	free(g->dom);
+	free(g->filt);
+	vl_strmap_free(&g->ids);
+	vl_strv_free(&g->keys);
+}
+
+/* The address domain of interface x of node i: a segment root, or a scope
+ * of the node's own (below -1) when the interface is on no known segment. */
+static int addr_scope(struct l3map *g, size_t i, size_t x)
+{
+	int s = g->ifseg[i][x];
+	return s < 0 ? -2 - (int)i : uf_find(g->dom, s);
+}
+
+/* "switch sw1 VLAN 10" or "link wan" for a segment id. */
+static char *seg_name(const struct vl_topology *t, const struct l3map *g, int s)
+{
+	int idx, vlan;
+	char kind;
+	if (s < 0 || sscanf(g->keys.v[s], "%c%d/%d", &kind, &idx, &vlan) != 3)
+		return xstrdup("no segment");
+	const char *name = kind == 'l' ? t->links[idx].name : t->switches[idx].name;
+	return vlan ? xasprintf("%s %s VLAN %d", kind == 'l' ? "link" : "switch", name, vlan)
+		    : xasprintf("%s %s", kind == 'l' ? "link" : "switch", name);
+}
+
+static bool l3_possible(const struct vl_topology *t, struct l3map *g, int a, int b)
+{
+	if (a == b)
+		return true;
+	for (size_t x = 0; x < n_ifs(&t->nodes[a]); x++)
+		for (size_t y = 0; y < n_ifs(&t->nodes[b]); y++) {
+			int sa = g->ifseg[a][x], sb = g->ifseg[b][y];
+			if (sa >= 0 && sb >= 0 && uf_find(g->uf, sa) == uf_find(g->uf, sb))
+				return true;
+		}
+	return false;
+}
+
+/* "switch sw1 VLAN 10, link wan" */
+static char *l3_where(const struct vl_topology *t, struct l3map *g, int n)
+{
+	struct vl_buf b = {0};
+	vl_buf_add(&b, "");
+	const struct vl_node *nd = &t->nodes[n];
+	for (size_t x = 0; x < n_ifs(nd); x++) {
+		if (g->ifseg[n][x] < 0)
+			continue;
+		char *s = seg_name(t, g, g->ifseg[n][x]);
+		vl_buf_printf(&b, "%s%s", b.len ? ", " : "", s);
+		free(s);
+	}
+	if (!b.len)
+		vl_buf_add(&b, "nothing");
+	return b.s;
+}
+
 /* ---- addresses ---------------------------------------------------------- */
 
-static void add_static(struct vctx *v, struct vl_node *n, const char *dev, const char *key,
-		       struct vl_addr *a)
+/* Where two interfaces with one address meet: "on the same segment
+ * (switch sw)", or how their segments are joined. */
+static char *same_where(struct vctx *v, int seg_a, int seg_b)
 {
+	char *a = seg_name(v->t, v->seg, seg_a), *b = NULL, *r;
+	if (seg_a == seg_b)
+		r = xasprintf("on the same segment (%s)", a);
+	else if (seg_a >= 0 && seg_b >= 0 &&
+		 uf_find(v->seg->l2, seg_a) == uf_find(v->seg->l2, seg_b))
+		r = xasprintf("on the same segment (%s and %s, joined by an overlay)", a,
+			      b = seg_name(v->t, v->seg, seg_b));
+	else
+		r = xasprintf("in the same routing domain (%s and %s are joined through forwarding "
+			      "nodes)", a, b = seg_name(v->t, v->seg, seg_b));
+	free(a);
+	free(b);
+	return r;
+}
+
+/* Record who holds an address lab-wide; a second node makes a literal
+ * naming it ambiguous. */
+static void where_add(struct vctx *v, const struct aent *e)
+{
+	struct aent w = *e;
+	w.scope = 0;
+	struct aent *old = aset_add(&v->where, &w);
+	if (old && !old->node2 && strcmp(old->node, e->node)) {
+		old->node2 = e->node;
+		old->dev2 = e->dev;
+		old->line2 = e->line;
+	}
+}
+
+/* Interface x of node i holds address a. Unique per address domain (the
+ * segments joined by overlays and forwarding nodes) and per node. */
+static void add_static(struct vctx *v, size_t i, size_t x, const char *key, struct vl_addr *a)
+{
+	const struct vl_node *n = &v->t->nodes[i];
+	const char *dev = if_name(n, x);
 	char b[64];
 	if (a->is_auto)
 		return;
@@ -568,13 +905,28 @@ static void add_static(struct vctx *v, struct vl_node *n, const char *dev, const
 		vl_prefix_format(&a->p, b, sizeof(b), true);
 		vl_err(v->d, &a->loc, key, "%s: IPv6 address %s, but the lab has ipv6 = off", dev, b);
 	}
-	struct aent e = {&a->p, n->name, dev, a->loc.line};
+	struct aent e = {&a->p, addr_scope(v->seg, i, x), n->name, dev, a->loc.line,
+			 v->seg->ifseg[i][x], NULL, NULL, 0};
 	const struct aent *old = aset_add(&v->addrs, &e);
 	if (old) {
+		char *w = same_where(v, old->seg, e.seg);
 		fmt_addr(&a->p, b, sizeof(b));
-		vl_err(v->d, &a->loc, key, "%s: address %s is already on %s %s (line %d)", dev, b,
-		       old->node, old->dev, old->line);
+		vl_err(v->d, &a->loc, key,
+		       "%s: address %s is already on %s %s (line %d), %s; give one of them another address",
+		       dev, b, old->node, old->dev, old->line, w);
+		free(w);
+		return;
 	}
+	e.scope = (int)i;
+	old = aset_add(&v->node_addrs, &e);
+	if (old) {
+		fmt_addr(&a->p, b, sizeof(b));
+		vl_err(v->d, &a->loc, key,
+		       "%s: address %s is already on %s %s (line %d); one node cannot hold an address twice",
+		       dev, b, old->node, old->dev, old->line);
+		return;
+	}
+	where_add(v, &e);
 }
 
 /* Next free address of a switch's subnet, counting from its first host
@@ -585,7 +937,7 @@ struct alloc {
 };
 
 static bool alloc_next(struct vctx *v, const struct vl_prefix *net, struct alloc *al,
-		       struct vl_prefix *out)
+		       int scope, struct vl_prefix *out)
 {
 	while (!al->exhausted && al->next <= al->max) {
 		struct vl_prefix p = *net;
@@ -598,7 +950,7 @@ static bool alloc_next(struct vctx *v, const struct vl_prefix *net, struct alloc
 			p.addr[i] = (uint8_t)s;
 			carry = (carry >> 8) + (s >> 8);
 		}
-		if (!aset_get(&v->addrs, &p)) {
+		if (!aset_get(&v->addrs, scope, &p)) {
 			*out = p;
 			return true;
 		}
@@ -729,11 +1081,11 @@ static void addresses(struct vctx *v)
 		struct vl_node *n = &t->nodes[i];
 		for (size_t j = 0; j < n->nnics; j++)
 			for (size_t k = 0; k < n->nics[j].naddrs; k++)
-				add_static(v, n, n->nics[j].name,
-					   n->nics[j].link_idx >= 0 ? NULL : "nic", &n->nics[j].addrs[k]);
+				add_static(v, i, j, n->nics[j].link_idx >= 0 ? NULL : "nic",
+					   &n->nics[j].addrs[k]);
 		for (size_t j = 0; j < n->nsubs; j++)
 			for (size_t k = 0; k < n->subs[j].naddrs; k++)
-				add_static(v, n, n->subs[j].name, "sub", &n->subs[j].addrs[k]);
+				add_static(v, i, n->nnics + j, "sub", &n->subs[j].addrs[k]);
 	}
 
 	struct alloc *al4 = xcalloc(t->nswitches ? t->nswitches : 1, sizeof(*al4));
@@ -772,8 +1124,8 @@ static void addresses(struct vctx *v)
 					a->p.family = 0;
 					continue;
 				}
-				int plen = net->len;
-				if (!alloc_next(v, net, al, &a->p)) {
+				int plen = net->len, scope = addr_scope(v->seg, i, j);
+				if (!alloc_next(v, net, al, scope, &a->p)) {
 					vl_prefix_format(net, b, sizeof(b), true);
 					vl_err(v->d, &a->loc, "nic",
 					       "%s: subnet %s of switch %s has no free address left for %s",
@@ -782,8 +1134,12 @@ static void addresses(struct vctx *v)
 					continue;
 				}
 				a->p.len = plen;
-				struct aent e = {&a->p, n->name, c->name, a->loc.line};
+				struct aent e = {&a->p, scope, n->name, c->name, a->loc.line,
+						 v->seg->ifseg[i][j], NULL, NULL, 0};
 				aset_add(&v->addrs, &e);
+				e.scope = (int)i;
+				aset_add(&v->node_addrs, &e);
+				where_add(v, &e);
 			}
 		}
 	}
@@ -869,6 +1225,8 @@ static void routes(struct vctx *v)
 	char b[64];
 	for (size_t i = 0; i < t->nnodes; i++) {
 		struct vl_node *n = &t->nodes[i];
+		struct vl_strmap dsts = {0};
+		struct vl_strv dkeys = {0};
 		for (size_t j = 0; j < n->nroutes; j++) {
 			struct vl_route *r = &n->routes[j];
 			if (r->dev && !is_dev(n, r->dev))
@@ -877,14 +1235,33 @@ static void routes(struct vctx *v)
 			if (r->via.family && !on_link(n, &r->via, r->dev && is_dev(n, r->dev) ? r->dev : NULL)) {
 				char *subs = local_subnets(n, r->via.family);
 				fmt_addr(&r->via, b, sizeof(b));
-				vl_warn(v->d, &r->loc, "route",
-					"via %s is not on a local subnet of %s (%s); the kernel will refuse the route",
-					b, n->name, subs);
+				vl_err(v->d, &r->loc, "route",
+				       "via %s is not on a local subnet of %s (%s): the kernel refuses such a "
+				       "route (Network unreachable); use a gateway on one of those subnets",
+				       b, n->name, subs);
 				free(subs);
+			} else if (r->via.family && own_addr(n, &r->via)) {
+				fmt_addr(&r->via, b, sizeof(b));
+				vl_err(v->d, &r->loc, "route",
+				       "via %s is %s's own address: the kernel refuses it as a gateway; "
+				       "give a neighbour's address", b, n->name);
+			}
+			if (n->nroutes > 1) {
+				char d[64];
+				vl_prefix_format(&r->dst, d, sizeof(d), true);
+				vl_strv_push(&dkeys, d);
+				int f = vl_strmap_add(&dsts, dkeys.v[dkeys.n - 1], (int)j);
+				if (f >= 0)
+					vl_err(v->d, &r->loc, "route",
+					       "a route to %s is already given at line %d: the kernel keeps one "
+					       "route per destination; keep one of them", d,
+					       n->routes[f].loc.line);
 			}
 			if (r->dst.family == AF_INET6 && !t->lab.ipv6)
 				vl_err(v->d, &r->loc, "route", "IPv6 route, but the lab has ipv6 = off");
 		}
+		vl_strmap_free(&dsts);
+		vl_strv_free(&dkeys);
 		for (int six = 0; six < 2; six++) {
 			struct vl_prefix *gw = six ? &n->gateway6 : &n->gateway;
 			struct vl_loc *gl = six ? &n->gateway6_loc : &n->gateway_loc;
@@ -965,36 +1342,36 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 	if (!o->port)
 		o->port = o->type == VL_OVERLAY_GENEVE ? 6081 : 4789;
 	if (ns < 2 && ns > 0)
-		vl_err(v->d, &o->loc, "switches",
+		vl_err(v->d, &o->switches_loc, "switches",
 		       "an overlay joins at least two vSwitches on different hosts (only %s given)",
 		       o->switches[0]);
 	if (o->type == VL_OVERLAY_GENEVE && o->group.family)
-		vl_err(v->d, &o->loc, "group",
+		vl_err(v->d, &o->group_loc, "group",
 		       "geneve has no multicast mode; drop group = (vlab replicates to each remote)");
 
 	for (size_t i = 0; i < ns; i++) {
 		o->sw_idx[i] = o->host_idx[i] = o->underlay_nic[i] = -1;
 		int s = vl_strmap_get(&v->switches, o->switches[i]);
 		if (s < 0) {
-			unknown(v, &o->loc, "switches", "switch", o->switches[i], &v->switches);
+			unknown(v, &o->switches_loc, "switches", "switch", o->switches[i], &v->switches);
 			continue;
 		}
 		o->sw_idx[i] = s;
 		struct vl_switch *sw = &t->switches[s];
 		if (!sw->host) {
-			vl_err(v->d, &o->loc, "switches",
+			vl_err(v->d, &o->switches_loc, "switches",
 			       "%s is a physical switch; an overlay joins vSwitches (a [switch] with host =)",
 			       sw->name);
 			continue;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (o->sw_idx[j] == s) {
-				vl_err(v->d, &o->loc, "switches", "%s is listed twice", sw->name);
+				vl_err(v->d, &o->switches_loc, "switches", "%s is listed twice", sw->name);
 				s = -1;
 				break;
 			} else if (o->sw_idx[j] >= 0 && t->switches[o->sw_idx[j]].host &&
 				   !strcmp(t->switches[o->sw_idx[j]].host, sw->host)) {
-				vl_err(v->d, &o->loc, "switches",
+				vl_err(v->d, &o->switches_loc, "switches",
 				       "%s and %s are both on %s; an overlay joins switches on different hosts",
 				       t->switches[o->sw_idx[j]].name, sw->name, sw->host);
 				s = -1;
@@ -1004,7 +1381,7 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 			continue;
 		if (o->vlan) {
 			if (sw->vlan_filtering == 0)
-				vl_err(v->d, &o->loc, "vlan",
+				vl_err(v->d, &o->vlan_loc, "vlan",
 				       "switch %s has vlan_filtering = off, so VLAN %d cannot be carried over the VNI",
 				       sw->name, o->vlan);
 			else if (!v->sw_vlans[s]) {
@@ -1020,7 +1397,7 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 		if (o->underlay) {
 			u = vl_find_nic(host, o->underlay);
 			if (u < 0) {
-				vl_err(v->d, &o->loc, "underlay", "%s has no NIC %s", host->name, o->underlay);
+				vl_err(v->d, &o->underlay_loc, "underlay", "%s has no NIC %s", host->name, o->underlay);
 				continue;
 			}
 		} else {
@@ -1031,11 +1408,11 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 		const struct vl_prefix *a = u >= 0 ? nic_vtep_addr(&host->nics[u]) : NULL;
 		if (!a) {
 			if (u >= 0)
-				vl_err(v->d, &o->loc, "underlay",
+				vl_err(v->d, &o->underlay_loc, "underlay",
 				       "%s %s has no address to use as the VTEP source", host->name,
 				       host->nics[u].name);
 			else
-				vl_err(v->d, &o->loc, "underlay",
+				vl_err(v->d, &o->underlay_loc, "underlay",
 				       "%s has no NIC with an address to use as the VTEP source (give it nic = eth0 SWITCH ADDR)",
 				       host->name);
 			continue;
@@ -1044,7 +1421,7 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 		o->local[i] = *a;
 		o->local[i].len = a->family == AF_INET ? 32 : 128;
 		if (o->group.family && o->group.family != a->family)
-			vl_err(v->d, &o->loc, "group",
+			vl_err(v->d, &o->group_loc, "group",
 			       "group is %s but %s's underlay address is %s",
 			       o->group.family == AF_INET ? "IPv4" : "IPv6", host->name,
 			       a->family == AF_INET ? "IPv4" : "IPv6");
@@ -1099,7 +1476,7 @@ static void overlay_mtu(struct vctx *v, struct vl_overlay *o)
 		"underlay %s of %s has MTU %d, %s over %s adds %d bytes, so the segment MTU must be <= %d (it is %d)",
 		uname, hname, umtu, o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN",
 		fam == AF_INET ? "IPv4" : "IPv6", ov, budget, seg);
-	struct vl_loc loc = o->loc;
+	struct vl_loc loc = o->mtu_loc.line != o->loc.line ? o->mtu_loc : o->underlay_loc;
 	if (budget < 68) {
 		vl_err(v->d, &loc, "mtu", "%s; that is below the minimum of 68 (raise the underlay MTU)",
 		       head);
@@ -1138,7 +1515,7 @@ static void overlays(struct vctx *v)
 		struct vl_overlay *o = &t->overlays[i];
 		for (size_t j = 0; j < i; j++)
 			if (t->overlays[j].type == o->type && t->overlays[j].vni == o->vni) {
-				vl_err(v->d, &o->loc, "vni",
+				vl_err(v->d, &o->vni_loc, "vni",
 				       "%s VNI %u is already used by overlay %s (line %d)",
 				       o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN", o->vni,
 				       t->overlays[j].name, t->overlays[j].loc.line);
@@ -1171,17 +1548,120 @@ static void vlan_filtering(struct vctx *v)
 	}
 }
 
+/* ---- what the kernel accepts but the lab would not survive ------------- */
+
+/* Where a NIC's burst came from: its [shaper] profile or its own line. */
+static char *burst_origin(const struct vl_topology *t, const struct vl_nic *c, bool in)
+{
+	const struct vl_shape *sh = in ? &c->in : &c->out;
+	const char *prof = in ? c->in_shaper : c->shaper;
+	for (size_t i = 0; prof && i < t->nshapers; i++) {
+		const struct vl_shaper *p = &t->shapers[i];
+		if (!strcmp(p->name, prof) && (p->shape.given & VL_SHAPE_BURST) &&
+		    p->shape.burst_bytes == sh->burst_bytes)
+			return xasprintf("from [shaper %s] at line %d", prof, p->loc.line);
+	}
+	return xasprintf("line %d", c->loc.line);
+}
+
+/* A tbf bucket smaller than a full frame: the kernel only logs it, and
+ * every full-size packet that is not segmented is dropped. */
+static void burst_vs_mtu(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			const struct vl_nic *c = &n->nics[j];
+			for (int in = 0; in < 2; in++) {
+				const struct vl_shape *sh = in ? &c->in : &c->out;
+				if (!sh->rate_bps || !sh->burst_bytes ||
+				    sh->burst_bytes >= (uint32_t)c->mtu + 14)
+					continue;
+				char *o = burst_origin(t, c, in);
+				vl_warn(v->d, &c->loc, c->link_idx >= 0 ? NULL : "nic",
+					"%s: %sburst %u bytes (%s) is smaller than a full frame of %s %s "
+					"(MTU %d + 14 = %d bytes, line %d): tbf drops every such packet; "
+					"give %sburst = %d or more", c->name, in ? "in_" : "",
+					sh->burst_bytes, o, n->name, c->name, c->mtu, c->mtu + 14,
+					c->loc.line, in ? "in_" : "", c->mtu + 14);
+				free(o);
+			}
+		}
+	}
+}
+
+/* The two ends of a cable with different MTUs: the larger side's full
+ * packets are dropped by the smaller. */
+static void link_mtus(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct vl_link *l = &t->links[i];
+		if (l->nic_idx[0] < 0 || l->nic_idx[1] < 0)
+			continue;
+		const struct vl_nic *a = &t->nodes[l->node_idx[0]].nics[l->nic_idx[0]];
+		const struct vl_nic *b = &t->nodes[l->node_idx[1]].nics[l->nic_idx[1]];
+		if (a->mtu == b->mtu)
+			continue;
+		const struct vl_nic *big = a->mtu > b->mtu ? a : b, *small = big == a ? b : a;
+		int bi = big == a ? 0 : 1;
+		vl_warn(v->d, &l->end_loc[!bi], bi ? "a" : "b",
+			"%s %s has MTU %d but the other end %s %s has MTU %d (line %d): packets "
+			"larger than %d from %s are dropped; give both ends the same mtu=",
+			l->node[!bi], small->name, small->mtu, l->node[bi], big->name, big->mtu,
+			l->end_loc[bi].line, small->mtu, l->node[bi]);
+	}
+}
+
+/* The same MAC twice on one L2 segment (overlays join segments): the
+ * bridges' forwarding tables flap between the two ports. */
+static void dup_macs(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	struct vl_strmap seen = {0};
+	struct vl_strv keys = {0};
+	struct vl_strv where = {0};
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nnics; j++) {
+			const struct vl_nic *c = &n->nics[j];
+			int sg = v->seg->ifseg[i][j];
+			if (sg < 0 || !c->mac_set)
+				continue;
+			/* a NIC's MAC is on every VLAN of its port: key by the port's
+			 * untagged segment, joined by overlays */
+			char *k = xasprintf("%d/%02x%02x%02x%02x%02x%02x", uf_find(v->seg->l2, sg),
+					    c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
+			vl_strv_push(&keys, k);
+			free(k);
+			int f = vl_strmap_add(&seen, keys.v[keys.n - 1], (int)where.n);
+			if (f >= 0) {
+				vl_warn(v->d, &c->loc, c->link_idx >= 0 ? NULL : "nic",
+					"%s: MAC %02x:%02x:%02x:%02x:%02x:%02x is also %s, on the same segment: "
+					"switches will send each one's frames to the other; give one another mac=",
+					c->name, c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
+					c->mac[5], where.v[f]);
+			}
+			char *w = xasprintf("%s %s's (line %d)", n->name, c->name, c->loc.line);
+			vl_strv_push(&where, w);
+			free(w);
+		}
+	}
+	vl_strmap_free(&seen);
+	vl_strv_free(&keys);
+	vl_strv_free(&where);
+}
+
 /* ---- mirrors and tests -------------------------------------------------- */
 
 static int nic_ref(struct vctx *v, const struct vl_loc *loc, const char *key, const char *node,
 		   const char *nic, int *nic_idx)
 {
 	*nic_idx = -1;
-	int n = vl_strmap_get(&v->nodes, node);
-	if (n < 0) {
-		unknown(v, loc, key, "node", node, &v->nodes);
+	int n = node_ref(v, loc, key, node, "a mirror names a node's NIC plugged into the switch (NODE:IFNAME)");
+	if (n < 0)
 		return -1;
-	}
 	*nic_idx = vl_find_nic(&v->t->nodes[n], nic);
 	if (*nic_idx < 0)
 		vl_err(v->d, loc, key, "%s has no NIC %s", node, nic);
@@ -1220,44 +1700,6 @@ static void mirrors(struct vctx *v)
 }
 
 /* ---- tests: endpoints and what check can judge -------------------------- */
-
-/* A node's interfaces for tests: NICs 0..nnics-1, then subs. */
-static size_t n_ifs(const struct vl_node *n)
-{
-	return n->nnics + n->nsubs;
-}
-
-static const char *if_name(const struct vl_node *n, size_t x)
-{
-	return x < n->nnics ? n->nics[x].name : n->subs[x - n->nnics].name;
-}
-
-static const struct vl_addr *if_addrs(const struct vl_node *n, size_t x, size_t *na)
-{
-	*na = x < n->nnics ? n->nics[x].naddrs : n->subs[x - n->nnics].naddrs;
-	return x < n->nnics ? n->nics[x].addrs : n->subs[x - n->nnics].addrs;
-}
-
-static int if_mtu(const struct vl_node *n, size_t x)
-{
-	return x < n->nnics ? n->nics[x].mtu : n->subs[x - n->nnics].mtu;
-}
-
-static int if_find(const struct vl_node *n, const char *name)
-{
-	for (size_t x = 0; x < n_ifs(n); x++)
-		if (!strcmp(if_name(n, x), name))
-			return (int)x;
-	return -1;
-}
-
-/* The NIC carrying interface x (a sub's parent). */
-static int if_nic(const struct vl_node *n, int x)
-{
-	if (x < 0 || (size_t)x < n->nnics)
-		return x;
-	return vl_find_nic(n, n->subs[(size_t)x - n->nnics].parent);
-}
 
 /* The first address of interface x, IPv4 before IPv6; false when none. */
 static bool if_first_addr(const struct vl_node *n, size_t x, struct vl_prefix *out)
@@ -1330,7 +1772,15 @@ static bool resolve_ep(struct vctx *v, struct vl_assert *a, size_t i, int *ifx)
 	if (role != EP_IF && role != EP_NODE && vl_prefix_parse(w, &p, false) == 0) {
 		p.len = p.family == AF_INET ? 32 : 128;
 		ep->addr = p;
-		const struct aent *e = aset_get(&v->addrs, &p);
+		const struct aent *e = aset_get(&v->where, 0, &p);
+		if (e && e->node2) {
+			vl_err(v->d, &a->loc, key,
+			       "%s is ambiguous: %s %s (line %d) and %s %s (line %d) both have it (on "
+			       "different segments); name the node instead (%s or %s)",
+			       w, e->node, e->dev, e->line, e->node2, e->dev2, e->line2, e->node,
+			       e->node2);
+			return false;
+		}
 		if (e) {
 			ep->node_idx = vl_strmap_get(&v->nodes, e->node);
 			if (ep->node_idx >= 0) {
@@ -1349,12 +1799,11 @@ static bool resolve_ep(struct vctx *v, struct vl_assert *a, size_t i, int *ifx)
 
 	const char *colon = strchr(w, ':');
 	char *node = colon ? xstrndup(w, (size_t)(colon - w)) : xstrdup(w);
-	int n = vl_strmap_get(&v->nodes, node);
 	bool ok = false;
-	if (n < 0) {
-		unknown(v, &a->loc, key, "node", node, &v->nodes);
+	int n = node_ref(v, &a->loc, key, node,
+			 "a test endpoint is a node (host, vm or router), NODE:IFNAME or an address");
+	if (n < 0)
 		goto out;
-	}
 	const struct vl_node *nd = &t->nodes[n];
 	ep->node_idx = n;
 	if (colon) {
@@ -1384,162 +1833,6 @@ static bool resolve_ep(struct vctx *v, struct vl_assert *a, size_t i, int *ifx)
 out:
 	free(node);
 	return ok;
-}
-
-/* Which L2 segments each interface sits on, and which segments a forwarding
- * node joins: enough to say "these two can never reach each other" without
- * reading any routing table (so it errs towards "maybe"). */
-struct l3map {
-	struct vl_strmap ids;   /* "s3/10" (switch 3, VLAN 10), "l2/0" (link 2) */
-	struct vl_strv keys;
-	int *uf;                /* union-find over segment ids */
-	int **ifseg;            /* per node, per interface: segment id, -1 */
-};
-
-static int seg_id(struct l3map *g, char kind, int idx, int vlan)
-{
-	char *k = xasprintf("%c%d/%d", kind, idx, vlan);
-	int id = vl_strmap_get(&g->ids, k);
-	if (id < 0) {
-		vl_strv_push(&g->keys, k);
-		id = (int)g->keys.n - 1;
-		vl_strmap_add(&g->ids, g->keys.v[id], id);
-	}
-	free(k);
-	return id;
-}
-
-/* The VLAN of untagged frames on a switch (0 when it does not filter). */
-static int untagged_vlan(const struct vl_switch *s)
-{
-	return s->vlan_filtering == 1 ? (s->pvid ? s->pvid : 1) : 0;
-}
-
-static int nic_seg(struct vctx *v, struct l3map *g, const struct vl_nic *c, int vid)
-{
-	if (c->link_idx >= 0)
-		return seg_id(g, 'l', c->link_idx, vid);
-	if (c->sw_idx < 0)
-		return -1;
-	const struct vl_switch *s = &v->t->switches[c->sw_idx];
-	if (!vid)
-		vid = s->vlan_filtering != 1 ? 0 :
-		      c->access_vlan ? c->access_vlan :
-		      c->native_vlan ? c->native_vlan : untagged_vlan(s);
-	return seg_id(g, 's', c->sw_idx, vid);
-}
-
-static int uf_find(int *uf, int x)
-{
-	while (uf[x] != x)
-		x = uf[x] = uf[uf[x]];
-	return x;
-}
-
-static void l3map_build(struct vctx *v, struct l3map *g)
-{
-	struct vl_topology *t = v->t;
-	memset(g, 0, sizeof(*g));
-	g->ifseg = xcalloc(t->nnodes ? t->nnodes : 1, sizeof(*g->ifseg));
-	for (size_t i = 0; i < t->nnodes; i++) {
-		const struct vl_node *n = &t->nodes[i];
-		g->ifseg[i] = xcalloc(n_ifs(n) ? n_ifs(n) : 1, sizeof(int));
-		for (size_t x = 0; x < n_ifs(n); x++) {
-			int p = if_nic(n, (int)x);
-			g->ifseg[i][x] = p < 0 ? -1 :
-				nic_seg(v, g, &n->nics[p], x < n->nnics ? 0 : n->subs[x - n->nnics].vid);
-		}
-	}
-	size_t nov = 0;
-	for (size_t i = 0; i < t->noverlays; i++)
-		nov += t->overlays[i].nswitches;
-	int *ovseg = xcalloc(nov ? nov : 1, sizeof(int));
-	for (size_t i = 0, k = 0; i < t->noverlays; i++) {
-		const struct vl_overlay *o = &t->overlays[i];
-		for (size_t j = 0; j < o->nswitches; j++, k++) {
-			int s = o->sw_idx ? o->sw_idx[j] : -1;
-			ovseg[k] = s < 0 ? -1 :
-				seg_id(g, 's', s, o->vlan ? o->vlan : untagged_vlan(&t->switches[s]));
-		}
-	}
-	g->uf = xcalloc(g->keys.n ? g->keys.n : 1, sizeof(int));
-	for (size_t i = 0; i < g->keys.n; i++)
-		g->uf[i] = (int)i;
-	for (size_t i = 0, k = 0; i < t->noverlays; i++) {
-		int first = -1;
-		for (size_t j = 0; j < t->overlays[i].nswitches; j++, k++) {
-			if (ovseg[k] < 0)
-				continue;
-			if (first < 0)
-				first = ovseg[k];
-			else
-				g->uf[uf_find(g->uf, ovseg[k])] = uf_find(g->uf, first);
-		}
-	}
-	free(ovseg);
-	for (size_t i = 0; i < t->nnodes; i++) {
-		const struct vl_node *n = &t->nodes[i];
-		int first = -1;
-		if (!n->forward)
-			continue;
-		for (size_t x = 0; x < n_ifs(n); x++) {
-			int s = g->ifseg[i][x];
-			if (s < 0)
-				continue;
-			if (first < 0)
-				first = s;
-			else
-				g->uf[uf_find(g->uf, s)] = uf_find(g->uf, first);
-		}
-	}
-}
-
-static void l3map_free(struct vl_topology *t, struct l3map *g)
-{
-	for (size_t i = 0; i < t->nnodes; i++)
-		free(g->ifseg[i]);
-	free(g->ifseg);
-	free(g->uf);
-	vl_strmap_free(&g->ids);
-	vl_strv_free(&g->keys);
-}
-
-static bool l3_possible(const struct vl_topology *t, struct l3map *g, int a, int b)
-{
-	if (a == b)
-		return true;
-	for (size_t x = 0; x < n_ifs(&t->nodes[a]); x++)
-		for (size_t y = 0; y < n_ifs(&t->nodes[b]); y++) {
-			int sa = g->ifseg[a][x], sb = g->ifseg[b][y];
-			if (sa >= 0 && sb >= 0 && uf_find(g->uf, sa) == uf_find(g->uf, sb))
-				return true;
-		}
-	return false;
-}
-
-/* "switch sw1 VLAN 10, link wan" */
-static char *l3_where(const struct vl_topology *t, struct l3map *g, int n)
-{
-	struct vl_buf b = {0};
-	vl_buf_add(&b, "");
-	const struct vl_node *nd = &t->nodes[n];
-	for (size_t x = 0; x < n_ifs(nd); x++) {
-		int s = g->ifseg[n][x], idx, vlan;
-		char kind;
-		if (s < 0 || sscanf(g->keys.v[s], "%c%d/%d", &kind, &idx, &vlan) != 3)
-			continue;
-		if (b.len)
-			vl_buf_add(&b, ", ");
-		if (kind == 'l')
-			vl_buf_printf(&b, "link %s", t->links[idx].name);
-		else
-			vl_buf_printf(&b, "switch %s", t->switches[idx].name);
-		if (vlan)
-			vl_buf_printf(&b, " VLAN %d", vlan);
-	}
-	if (!b.len)
-		vl_buf_add(&b, "nothing");
-	return b.s;
 }
 
 static void warn_no_path(struct vctx *v, struct l3map *g, const struct vl_assert *a,
@@ -1619,13 +1912,16 @@ static void check_mac(struct vctx *v, const struct vl_assert *a)
 		"set by mac= or derived by vlab");
 }
 
-/* "10.0.1.1 10.0.1.2", smaller first: one key per unordered pair. */
+/* "0/10.0.1.1 3/10.0.1.2" (node index and address: tenants may share
+ * addresses), smaller first: one key per unordered pair. */
 static char *pair_key(const struct vl_endpoint *x, const struct vl_endpoint *y)
 {
-	char a[64], b[64];
+	char a[64], b[64], ka[80], kb[80];
 	fmt_addr(&x->addr, a, sizeof(a));
 	fmt_addr(&y->addr, b, sizeof(b));
-	return strcmp(a, b) < 0 ? xasprintf("%s %s", a, b) : xasprintf("%s %s", b, a);
+	snprintf(ka, sizeof(ka), "%d/%s", x->node_idx, a);
+	snprintf(kb, sizeof(kb), "%d/%s", y->node_idx, b);
+	return strcmp(ka, kb) < 0 ? xasprintf("%s %s", ka, kb) : xasprintf("%s %s", kb, ka);
 }
 
 /* The same pair both in a reach and in an isolate, anywhere in the file. */
@@ -1662,6 +1958,47 @@ static void reach_vs_isolate(struct vctx *v)
 	vl_strv_free(&keys);
 }
 
+/* isolate pings every address of the target from the source. Where a
+ * target's address is also held in the source's routing domain by another
+ * node (tenants sharing addresses), that node answers and the pings prove
+ * nothing about the target: said once per pair. */
+static void isolate_impostors(struct vctx *v, const struct vl_assert *a)
+{
+	const struct vl_topology *t = v->t;
+	char b[64];
+	for (size_t p = 0; p < a->nargs; p++)
+		for (size_t q = 0; q < a->nargs; q++) {
+			int s = a->ep[p].node_idx, d = a->ep[q].node_idx;
+			if (p == q || s < 0 || d < 0 || s == d)
+				continue;
+			const struct vl_node *src = &t->nodes[s], *dst = &t->nodes[d];
+			const struct aent *hit = NULL;
+			const struct vl_prefix *hp = NULL;
+			for (size_t y = 0; y < n_ifs(dst) && !hit; y++) {
+				size_t na;
+				const struct vl_addr *ad = if_addrs(dst, y, &na);
+				for (size_t k = 0; k < na && !hit; k++)
+					for (size_t x = 0; x < n_ifs(src) && !hit && ad[k].p.family; x++) {
+						const struct aent *e = aset_get(
+							&v->addrs, addr_scope(v->seg, (size_t)s, x), &ad[k].p);
+						if (e && strcmp(e->node, dst->name)) {
+							hit = e;
+							hp = &ad[k].p;
+						}
+					}
+			}
+			if (!hit)
+				continue;
+			fmt_addr(hp, b, sizeof(b));
+			vl_warn(v->d, &a->loc, "isolate",
+				"%s's address %s is also %s's (%s %s, line %d) in %s's routing domain: "
+				"pings from %s to it are answered by %s, so this isolate fails although "
+				"%s and %s may well be isolated; compare nodes whose addresses differ",
+				dst->name, b, hit->node, hit->node, hit->dev, hit->line, src->name,
+				src->name, hit->node, src->name, dst->name);
+		}
+}
+
 static bool sends_traffic(enum vl_assert_kind k)
 {
 	return k != VL_ASSERT_ISOLATE && k != VL_ASSERT_MAC && k != VL_ASSERT_CMD;
@@ -1670,8 +2007,6 @@ static bool sends_traffic(enum vl_assert_kind k)
 static void tests(struct vctx *v)
 {
 	struct vl_topology *t = v->t;
-	struct l3map g;
-	bool have_map = false;
 
 	for (size_t i = 0; i < t->ntests; i++) {
 		struct vl_test *x = &t->tests[i];
@@ -1694,6 +2029,8 @@ static void tests(struct vctx *v)
 				check_mtu(v, a, ifx);
 			if (a->kind == VL_ASSERT_MAC)
 				check_mac(v, a);
+			if (a->kind == VL_ASSERT_ISOLATE)
+				isolate_impostors(v, a);
 			free(ifx);
 			if (!sends_traffic(a->kind))
 				continue;
@@ -1702,17 +2039,11 @@ static void tests(struct vctx *v)
 				for (size_t q = 0; q < np; q++)
 					if (p != q && (a->kind == VL_ASSERT_REACH || p == 0))
 						check_family(v, a, p, q);
-			if (!have_map) {
-				l3map_build(v, &g);
-				have_map = true;
-			}
 			for (size_t p = 0; p < np; p++)
 				for (size_t q = p + 1; q < np; q++)
-					warn_no_path(v, &g, a, p, q);
+					warn_no_path(v, v->seg, a, p, q);
 		}
 	}
-	if (have_map)
-		l3map_free(t, &g);
 	reach_vs_isolate(v);
 }
 
@@ -1791,7 +2122,7 @@ static void device_names(struct vctx *v)
 			struct vl_switch *s = &t->switches[o->sw_idx[k]];
 			for (int r = 1; r <= per; r++) {
 				vl_vtep_name(port, geneve, o->vni, geneve && per > 1 ? r : 0);
-				dev_add(v, &ns, s->host ? s->host : s->name, port, &o->loc, "vni",
+				dev_add(v, &ns, s->host ? s->host : s->name, port, &o->vni_loc, "vni",
 					xasprintf("the %s device of overlay %s (vni %u) on switch %s",
 						  geneve ? "Geneve" : "VXLAN", o->name, o->vni, s->name));
 			}
@@ -1829,6 +2160,7 @@ static void lonely(struct vctx *v)
 size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 {
 	struct vctx v;
+	struct l3map seg;
 	size_t errors0 = d->errors;
 	size_t nsw = t->nswitches ? t->nswitches : 1;
 
@@ -1850,6 +2182,8 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	check_nics(&v);
 	resolve_links(&v);
 	shapers(&v);
+	l3map_build(&v, &seg);
+	v.seg = &seg;
 	addresses(&v);
 	routes(&v);
 
@@ -1868,6 +2202,9 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	free(pm);
 
 	vlan_filtering(&v);
+	burst_vs_mtu(&v);
+	link_mtus(&v);
+	dup_macs(&v);
 	mirrors(&v);
 	tests(&v);
 	device_names(&v);
@@ -1877,6 +2214,9 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	vl_strmap_free(&v.switches);
 	vl_strmap_free(&v.shapers);
 	free(v.addrs.v);
+	free(v.node_addrs.v);
+	free(v.where.v);
+	l3map_free(t, &seg);
 	free(v.sw_ports);
 	free(v.sw_vlans);
 	free(v.sw_vlan_line);

@@ -197,9 +197,6 @@ int vl_nft_scan_acks(const void *buf, size_t len, uint32_t begin, uint32_t last)
  * after printing why not. (src/cmd_exec.c) */
 int vl_node_enter(const char *lab, const char *node);
 
-/* Derived tbf parameters (exported for unit tests). */
-uint32_t vl_tbf_burst(uint64_t rate_bps, int mtu, uint32_t burst);
-uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
 /* The shaping requests, built without a socket (src/nl_tc.c, unit-tested):
  * `buf` holds VL_TC_MSG_MAX bytes; returns the RTM_NEWQDISC message in it. */
 #define VL_TC_MSG_MAX 512

@@ -170,6 +170,8 @@ struct vl_overlay {
 	struct vl_prefix group;    /* multicast group; family 0 = unicast head-end replication */
 	enum vl_mtu_policy mtu_policy;
 	struct vl_loc loc;
+	/* each key's own line, for messages (the header's when not given) */
+	struct vl_loc vni_loc, switches_loc, vlan_loc, underlay_loc, group_loc, mtu_loc;
 
 	/* resolved by validation, one entry per switch: */
 	int *host_idx;             /* the switch's host node */
@@ -186,6 +188,7 @@ struct vl_link {
 	char *nic[2];
 	int node_idx[2], nic_idx[2]; /* resolved */
 	struct vl_loc loc;
+	struct vl_loc end_loc[2];    /* the a = and b = lines (the header's when missing) */
 };
 
 /* Copy a switch port's traffic to a monitor port on the same switch. */

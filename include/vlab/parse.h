@@ -21,6 +21,13 @@ int vl_parse_file(const char *path, struct vl_topology *t, struct vl_diags *d);
 int vl_parse_string(const char *name, const char *text, struct vl_topology *t,
 		    struct vl_diags *d);
 
+/* The integer expression of a ${...} in a range body (the text between the
+ * braces, n bytes): numbers, i, h, + - * / % and parentheses. has_i/has_h
+ * say whether i/h exist here. Returns 0 with *out, or -1 with *why
+ * (allocated, e.g. "divides by zero"). */
+int vl_range_expr(const char *s, size_t n, bool has_i, long i, bool has_h, long h, long *out,
+		  char **why);
+
 /* Units, shared with validation and tests. Return 0 or -1. */
 int vl_parse_rate(const char *s, uint64_t *bps);    /* 100mbit, 1gbit, 512kbit, 10mbps(bytes) */
 int vl_parse_time(const char *s, uint32_t *us);     /* 5ms, 200us, 1s */

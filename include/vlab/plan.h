@@ -115,4 +115,11 @@ void vl_plan_print_teardown(const struct vl_plan *p, struct vl_buf *out);
  * keys prefixed with `prefix` (e.g. "in_"); nothing when the shape is empty. */
 void vl_shape_format(const struct vl_shape *s, const char *prefix, struct vl_buf *out);
 
+/* Derived tbf parameters (src/nl_tc.c): a given burst/limit is kept, else
+ * 10 ms (burst, at least two full frames and 5000 bytes) and 50 ms (limit,
+ * at least three bursts) of the rate. The planner writes them into every
+ * qdisc op, so `vlab plan` shows the values that run. */
+uint32_t vl_tbf_burst(uint64_t rate_bps, int mtu, uint32_t burst);
+uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
+
 #endif

@@ -1,5 +1,6 @@
 /* Every tests/bad/NAME.ini must fail with the messages its `; expect:` lines
- * name (substrings of the formatted diagnostics). Runs from the repo root. */
+ * name (substrings of the formatted diagnostics); one with a `; warnings only`
+ * line must instead pass with them as warnings. Runs from the repo root. */
 #include "unit.h"
 
 #include <dirent.h>
@@ -28,6 +29,7 @@ static int check_file(const char *path)
 	struct vl_topology t;
 	struct vl_diags d = {0};
 	int bad = 0, nexpect = 0;
+	bool warnings_only = false; /* "; warnings only": a warning, and no error */
 
 	vl_parse_file(path, &t, &d);
 	vl_validate(&t, &d);
@@ -37,6 +39,8 @@ static int check_file(const char *path)
 	assert_non_null(f);
 	char line[1024];
 	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "; warnings only", 15))
+			warnings_only = true;
 		if (strncmp(line, "; expect: ", 10))
 			continue;
 		char *want = line + 10;
@@ -52,7 +56,10 @@ static int check_file(const char *path)
 		fprintf(stderr, "%s: no `; expect:` line\n", path);
 		bad++;
 	}
-	if (!d.errors) {
+	if (warnings_only && (d.errors || !d.warnings)) {
+		fprintf(stderr, "%s: wanted warnings and no error:\n%s", path, text);
+		bad++;
+	} else if (!warnings_only && !d.errors) {
 		fprintf(stderr, "%s: no error reported:\n%s", path, text);
 		bad++;
 	}

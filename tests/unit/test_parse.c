@@ -193,6 +193,80 @@ static void test_ranges(void **state)
 	vl_topology_free(&t);
 }
 
+/* ${expr}: the evaluator alone, then in range bodies. */
+static long ev(const char *s, long i, long h)
+{
+	long r = -12345;
+	char *why = NULL;
+	if (vl_range_expr(s, strlen(s), true, i, true, h, &r, &why) < 0) {
+		fprintf(stderr, "%s: %s\n", s, why);
+		free(why);
+		return -99999;
+	}
+	return r;
+}
+
+static void ev_err(const char *s, bool has_i, bool has_h, const char *want)
+{
+	long r;
+	char *why = NULL;
+	assert_int_equal(vl_range_expr(s, strlen(s), has_i, 7, has_h, 2, &r, &why), -1);
+	if (!strstr(why, want))
+		fprintf(stderr, "%s: got \"%s\", wanted \"%s\"\n", s, why, want);
+	assert_non_null(strstr(why, want));
+	free(why);
+}
+
+static void test_range_expr(void **state)
+{
+	(void)state;
+	assert_int_equal(ev("i+1", 4, 0), 5);
+	assert_int_equal(ev("i*2", 4, 0), 8);
+	assert_int_equal(ev("i%4", 10, 0), 2);
+	assert_int_equal(ev(" i % 4 + 1 ", 4, 0), 1);      /* a ring of 4 */
+	assert_int_equal(ev("1+2*3", 0, 0), 7);            /* precedence */
+	assert_int_equal(ev("(1+2)*3", 0, 0), 9);
+	assert_int_equal(ev("10-4-3", 0, 0), 3);           /* left to right */
+	assert_int_equal(ev("100/10/5", 0, 0), 2);
+	assert_int_equal(ev("(i-1)/2", 8, 0), 3);          /* a tree's parent */
+	assert_int_equal(ev("-i+10", 3, 0), 7);
+	assert_int_equal(ev("--i", 3, 0), 3);
+	assert_int_equal(ev("h*100+i", 5, 3), 305);
+	assert_int_equal(ev("((((i))))", 6, 0), 6);
+	ev_err("i/0", true, false, "divides by zero");
+	ev_err("i%(i-7)", true, false, "remainder of division by zero");
+	ev_err("x+1", true, false, "unknown name \"x\" (only i and h exist)");
+	ev_err("ii", true, false, "unknown name \"ii\"");
+	ev_err("i+", true, false, "ends where a number");
+	ev_err("(i+1", true, false, "( without its )");
+	ev_err("i+1)", true, false, "has ')' where an operator");
+	ev_err("i 1", true, false, "has '1' where an operator");
+	ev_err("", true, false, "ends where");
+	ev_err("i+h", true, false, "uses h, which needs a host range");
+	ev_err("i", false, false, "uses i, which is only defined in a range section");
+	ev_err("99999999999999", true, false, "too large");
+	ev_err("999999*999999*999999", true, false, "too large");
+	ev_err("((((((((((((((((((((((((((((((((((i))))))))))))))))))))))))))))))))))", true, false,
+	       "nested too deeply");
+
+	struct vl_topology t;
+	parse_ok("[lab]\nname = r\n[router r1..12]\nroute = 10.${i*2}.0.0/16 via 10.0.0.${i%4+1}\n"
+		 "[link c1..11]\na = r$i e1\nb = r${i+1} e0\n"
+		 "[vm v01..03]\nnic = eth0 s${i*4}\n", &t);
+	assert_int_equal(t.nlinks, 11);
+	assert_string_equal(t.links[10].name, "c11");
+	assert_string_equal(t.links[10].node[0], "r11");
+	assert_string_equal(t.links[10].node[1], "r12");
+	assert_string_equal(t.nodes[12].nics[0].sw, "s04");  /* padded like $i */
+	assert_int_equal(t.links[10].end_loc[1].line, 7);
+	char b[64];
+	vl_prefix_format(&t.nodes[2].routes[0].dst, b, sizeof(b), true); /* r3 */
+	assert_string_equal(b, "10.6.0.0/16");
+	vl_prefix_format(&t.nodes[2].routes[0].via, b, sizeof(b), false);
+	assert_string_equal(b, "10.0.0.4");
+	vl_topology_free(&t);
+}
+
 /* A typo in a 1000-member range is reported once, not a thousand times. */
 static void test_range_errors_once(void **state)
 {
@@ -476,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_range_expr),
 		cmocka_unit_test(test_range_errors_once),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_crlf_bom),

@@ -584,8 +584,13 @@ static void test_shaping(void **state)
 	assert_null(find(&p, VL_OP_QDISC, "vlab-dc-ext", NULL));
 
 	char *s = describe(find(&p, VL_OP_QDISC, "vlab-dc-web1", "eth0"));
-	assert_string_equal(s, "vlab-dc-web1: qdisc eth0 netem delay 5ms + tbf rate 100mbit");
+	/* derived burst (10 ms of rate) and limit (50 ms) are in the op: what
+	 * runs is what the plan shows */
+	assert_string_equal(s, "vlab-dc-web1: qdisc eth0 netem delay 5ms + tbf rate 100mbit burst 125000b limit 625000b");
 	free(s);
+	q = find(&p, VL_OP_QDISC, "vlab-dc-web1", "eth0");
+	assert_int_equal(q->d.mtu, t->nodes[vl_find_node(t, "web1")].nics[0].mtu);
+	assert_int_equal(q->u.qdisc.shape.burst_bytes, 125000);
 	vl_plan_free(&p);
 	topo_free(t);
 }

@@ -289,11 +289,11 @@ static void test_warnings(void **state)
 		 "[router r]\nnic = eth0 s 10.0.0.3/24\nroute = 10.5.0.0/16 via 10.9.9.9\n",
 		 &t, &d);
 	char *s = diag_text(&d);
-	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.errors, 1); /* the route: the kernel would refuse it */
 	assert_non_null(strstr(s, "t.ini:7: warning: [vm a] eth1: 10.0.0.2/16 overlaps 10.0.0.1/24 on a eth0 (line 6)"));
 	assert_non_null(strstr(s, "switch lonely has no ports"));
 	assert_non_null(strstr(s, "vm empty has no NICs"));
-	assert_non_null(strstr(s, "via 10.9.9.9 is not on a local subnet of r (10.0.0.0/24)"));
+	assert_non_null(strstr(s, "t.ini:11: error: [router r] route: via 10.9.9.9 is not on a local subnet of r (10.0.0.0/24)"));
 	free(s);
 	vl_diags_free(&d);
 	vl_topology_free(&t);
@@ -491,6 +491,88 @@ static void test_assert_good_file(void **state)
 	vl_topology_free(&t);
 }
 
+/* Diagnostics of a lab text: errors, warnings, and a substring of them. */
+static void expect(const char *text, size_t errors, size_t warnings, const char *want)
+{
+	struct vl_topology t;
+	struct vl_diags d = {0};
+	load_str(text, &t, &d);
+	char *s = diag_text(&d);
+	if (d.errors != errors || d.warnings != warnings || (want && !strstr(s, want)))
+		fprintf(stderr, "%s\nwanted %zu errors, %zu warnings, \"%s\"; got:\n%s", text,
+			errors, warnings, want ? want : "", s);
+	assert_int_equal(d.errors, errors);
+	assert_int_equal(d.warnings, warnings);
+	if (want)
+		assert_non_null(strstr(s, want));
+	free(s);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+}
+
+/* Addresses are unique per segment and routing domain, not per lab. */
+static void test_address_domains(void **state)
+{
+	(void)state;
+	struct vl_topology t;
+	char b[64];
+	load("tests/good/tenants.ini", &t, 0, NULL);
+	/* a literal is ambiguous; node names are not */
+	struct vl_assert *a = &t.tests[0].asserts[1];
+	assert_int_equal(a->ep[0].node_idx, vl_find_node(&t, "b_web"));
+	assert_string_equal(addr(&a->ep[1].addr, b), "192.168.1.2/32");
+	assert_int_equal(a->ep[1].node_idx, vl_find_node(&t, "b_db"));
+	vl_topology_free(&t);
+
+	const char *two = "[lab]\nname = d\n[switch s1]\n[switch s2]\n"
+			  "[vm a]\nnic = eth0 s1 10.0.0.1/24\n[vm b]\nnic = eth0 s2 10.0.0.1/24\n";
+	expect(two, 0, 0, NULL);
+	/* one segment */
+	expect("[lab]\nname = d\n[switch s1]\n[vm a]\nnic = eth0 s1 10.0.0.1/24\n"
+	       "[vm b]\nnic = eth0 s1 10.0.0.1/24\n", 1, 0,
+	       "t.ini:7: error: [vm b] nic: eth0: address 10.0.0.1 is already on a eth0 (line 5), "
+	       "on the same segment (switch s1)");
+	/* one VLAN of a switch, not another */
+	expect("[lab]\nname = d\n[switch s1]\n[vm a]\nnic = eth0 s1 10.0.0.1/24 vlan=10\n"
+	       "[vm b]\nnic = eth0 s1 10.0.0.1/24 vlan=20\n", 0, 0, NULL);
+	expect("[lab]\nname = d\n[switch s1]\n[vm a]\nnic = eth0 s1 10.0.0.1/24 vlan=10\n"
+	       "[vm b]\nnic = eth0 s1 10.0.0.1/24 vlan=10\n", 1, 0, "(switch s1 VLAN 10)");
+	/* joined by a router */
+	char *routed = xasprintf("%s[router r]\nnic = eth0 s1 10.0.0.254/24\nnic = eth1 s2 10.1.0.1/24\n", two);
+	expect(routed, 1, 0, "address 10.0.0.1 is already on a eth0 (line 6), in the same routing "
+	       "domain (switch s1 and switch s2 are joined through forwarding nodes)");
+	free(routed);
+	/* behind two NAT routers on one outside switch: both hidden */
+	expect("[lab]\nname = d\n[switch out]\n[switch in1]\n[switch in2]\n"
+	       "[router r1]\nnic = eth0 in1 10.0.0.254/24\nnic = eth1 out 100.64.0.1/24\nnat = eth1\n"
+	       "[router r2]\nnic = eth0 in2 10.0.0.254/24\nnic = eth1 out 100.64.0.2/24\nnat = eth1\n"
+	       "[vm a]\nnic = eth0 in1 10.0.0.1/24\n[vm b]\nnic = eth0 in2 10.0.0.1/24\n", 0, 0, NULL);
+	/* one node holds an address once, whatever the segments */
+	expect("[lab]\nname = d\n[switch s1]\n[switch s2]\n"
+	       "[vm a]\nnic = eth0 s1 10.0.0.1/24\nnic = eth1 s2 10.0.0.1/24\n", 1, 1,
+	       "one node cannot hold an address twice");
+	/* auto allocation counts per domain: both get the first address */
+	load_str("[lab]\nname = d\n[switch s1]\nsubnet = 10.0.0.0/24\n[switch s2]\n"
+		 "subnet = 10.0.0.0/24\n[vm a]\nnic = eth0 s1 auto\n[vm b]\nnic = eth0 s2 auto\n"
+		 "[vm c]\nnic = eth0 s2 auto\n", &t, &(struct vl_diags){0});
+	assert_string_equal(addr(&t.nodes[0].nics[0].addrs[0].p, b), "10.0.0.1/24");
+	assert_string_equal(addr(&t.nodes[1].nics[0].addrs[0].p, b), "10.0.0.1/24");
+	assert_string_equal(addr(&t.nodes[2].nics[0].addrs[0].p, b), "10.0.0.2/24");
+	vl_topology_free(&t);
+	/* isolate between nodes whose addresses the other domain also uses */
+	expect("[lab]\nname = d\n[switch s1]\n[switch s2]\n[vm a]\nnic = eth0 s1 10.0.0.1/24\n"
+	       "[vm b]\nnic = eth0 s2 10.0.0.1/24\n[vm c]\nnic = eth0 s2 10.0.0.2/24\n"
+	       "[test]\nisolate = a c\n", 0, 1,
+	       "t.ini:12: warning: [test] isolate: a's address 10.0.0.1 is also b's (b eth0, line 8) "
+	       "in c's routing domain: pings from c to it are answered by b");
+	/* an address literal two nodes have */
+	expect("[lab]\nname = d\n[switch s1]\n[switch s2]\n[vm a]\nnic = eth0 s1 10.0.0.1/24\n"
+	       "[vm b]\nnic = eth0 s2 10.0.0.1/24\n[vm c]\nnic = eth0 s2 10.0.0.2/24\n"
+	       "[test]\nreach = c 10.0.0.1\n", 1, 0,
+	       "t.ini:12: error: [test] reach: 10.0.0.1 is ambiguous: a eth0 (line 6) and b eth0 "
+	       "(line 8) both have it (on different segments); name the node instead (a or b)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_assert_endpoints),
 		cmocka_unit_test(test_assert_judgments),
 		cmocka_unit_test(test_assert_good_file),
+		cmocka_unit_test(test_address_domains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
