@@ -198,12 +198,38 @@ static enum vl_result_status check_reach(struct run *r, const struct vl_assert *
 
 /* No pair reaches, over every address of the target read from the kernel
  * (IPv4, IPv6, link-local out of each of the source's interfaces). */
+/* Another lab node than `self` that has address `a` (tenants may reuse
+ * addresses on separate segments), or NULL. A reply from such an address
+ * cannot tell which of the two answered, so isolate does not probe it. */
+static const char *other_holder(const struct vl_topology *t, int self, const struct vl_prefix *a)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+	for (size_t n = 0; n < t->nnodes; n++) {
+		if ((int)n == self)
+			continue;
+		const struct vl_node *nd = &t->nodes[n];
+		for (size_t i = 0; i < nd->nnics; i++)
+			for (size_t k = 0; k < nd->nics[i].naddrs; k++)
+				if (nd->nics[i].addrs[k].p.family == a->family &&
+				    !memcmp(nd->nics[i].addrs[k].p.addr, a->addr, alen))
+					return nd->name;
+		for (size_t i = 0; i < nd->nsubs; i++)
+			for (size_t k = 0; k < nd->subs[i].naddrs; k++)
+				if (nd->subs[i].addrs[k].p.family == a->family &&
+				    !memcmp(nd->subs[i].addrs[k].p.addr, a->addr, alen))
+					return nd->name;
+	}
+	return NULL;
+}
+
 static enum vl_result_status check_isolate(struct run *r, const struct vl_assert *a,
 					   struct vl_buf *seen)
 {
 	struct vl_ping *p = NULL;
 	size_t n = 0, cap = 0, *from = NULL, fcap = 0, fn = 0, *to = NULL, tcap = 0, tn = 0;
 	enum vl_result_status st = VL_RES_PASS;
+	struct vl_buf shared = {0};
+	size_t nshared = 0;
 	for (size_t i = 0; i < a->nargs; i++) {
 		int sfd = node_ns(r, a->ep[i].node_idx);
 		if (a->ep[i].node_idx < 0)
@@ -230,6 +256,15 @@ static enum vl_result_status check_isolate(struct run *r, const struct vl_assert
 				nta = 1;
 			}
 			for (size_t k = 0; k < nta; k++) {
+				const char *twin = ta[k].link_local ? NULL :
+					other_holder(r->t, a->ep[j].node_idx, &ta[k].addr);
+				if (twin) {
+					char ad[64];
+					vl_buf_printf(&shared, "%s%s (also %s's)", nshared ? ", " : "",
+						      fmt(&ta[k].addr, ad, sizeof(ad)), twin);
+					nshared++;
+					continue;
+				}
 				size_t reps = ta[k].link_local ? nlinks : 1;
 				for (size_t l = 0; l < reps; l++) {
 					struct vl_ping *q = VL_PUSH(p, n, cap);
@@ -265,6 +300,10 @@ static enum vl_result_status check_isolate(struct run *r, const struct vl_assert
 	if (st == VL_RES_PASS)
 		vl_buf_printf(seen, "%zu address%s probed, no reply in %.1f s", n, n == 1 ? "" : "es",
 			      o.timeout);
+	if (nshared)
+		vl_buf_printf(seen, "%snot probed, held by another node too: %s",
+			      st == VL_RES_PASS ? "; " : "", shared.s);
+	vl_buf_free(&shared);
 	free(p);
 	free(from);
 	free(to);
