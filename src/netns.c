@@ -118,13 +118,26 @@ int vl_netns_reserve(const char *name, const char *mark)
 {
 	char path[128];
 	ns_path(path, sizeof(path), name);
+	/* Until the namespace is mounted on it, the entry is an empty file
+	 * like any other tool's: the xattr says it is ours, so a crash leaves
+	 * something `down` and `clean` can attribute. The file gets its name
+	 * only once it carries the mark (an unnamed O_TMPFILE, marked, then
+	 * linked; linkat fails with EEXIST like O_EXCL): a kill -9 between
+	 * creating and marking it left an unmarked entry no command would
+	 * remove (found by the kill -9 stress test). Best effort where the file
+	 * system has no O_TMPFILE or trusted xattrs. */
+	if (mark) {
+		int fd = open(VL_NETNS_DIR, O_TMPFILE | O_RDWR | O_CLOEXEC, 0);
+		if (fd >= 0) {
+			fsetxattr(fd, VL_NETNS_XATTR, mark, strlen(mark), 0);
+			int r = linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) < 0 ? -errno : 0;
+			close(fd);
+			return r;
+		}
+	}
 	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* Until the namespace is mounted on it, the entry is an empty file
-	 * like any other tool's: the xattr says it is ours, so a crash right
-	 * here leaves something `down` and `clean` can attribute. Best effort
-	 * (a file system without trusted xattrs just goes without). */
 	if (mark)
 		fsetxattr(fd, VL_NETNS_XATTR, mark, strlen(mark), 0);
 	close(fd);
