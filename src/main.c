@@ -26,6 +26,11 @@ static const struct command commands[] = {
 	{"ls", cmd_ls, "", "list running labs"},
 	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
 	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
+	{"impair", cmd_impair, "LAB NODE:IF [KEY=VALUE...] [in|out] | --show | --reset | --clear",
+	 "change a running NIC's rate, delay, jitter, loss... in place (root)"},
+	{"link", cmd_link, "LAB NODE:IF down|up", "pull or plug back a NIC's cable (root)"},
+	{"fault", cmd_fault, "LAB NODE:IF flap PERIOD [for TIME] | loss PCT for TIME | delay TIME for TIME | LAB --stop [NODE:IF]",
+	 "a fault that ends by itself and restores the lab (root)"},
 	{"clean", cmd_clean, "[--all] [--dry-run]", "remove leftovers of crashed labs; --all: every lab (root)"},
 	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
 };

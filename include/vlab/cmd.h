@@ -26,6 +26,9 @@ int cmd_exec(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_impair(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+int cmd_fault(int argc, char **argv);
 
 /* Parse and validate FILE, printing every diagnostic to stderr. Returns a
  * topology (caller frees with vl_topology_free + free) or NULL when the file
