@@ -42,6 +42,21 @@ fi
 "$VLAB" status $L --json | grep -q '"direction":"out","shaping":"rate=10mbit"' ||
 	fail "status --json does not show the impair"
 
+# in place: changes while packets flow lose none (tbf changed on its handle,
+# removed, made again); the pings must outlast the changes
+pinglog=$(mktemp)
+in_node $L a ping -n -i 0.01 -c 300 -W 1 10.88.0.2 >"$pinglog" 2>&1 &
+pinger=$!
+wait_until 10 grep -q 'bytes from' "$pinglog" || fail "ping a -> b never answered"
+for v in rate=10mbit rate=20mbit rate=30mbit --clear rate=10mbit --reset; do
+	"$VLAB" impair $L a:eth0 "$v" >/dev/null || fail "impair $v while pinging"
+done
+is_gone $pinger && fail "the pings ended before the changes did: the test proves nothing"
+wait $pinger
+lost=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$pinglog")
+rm -f "$pinglog"
+[ "$lost" = 0 ] || fail "$lost% of pings lost while impair changed the rate in place"
+
 # in: traffic arriving at a (b -> a) is shaped on the switch port
 "$VLAB" impair $L a:eth0 in rate=5mbit >/dev/null || fail "impair in rate=5mbit"
 "$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 in  rate=5mbit .*on hv a-eth0' ||
