@@ -130,6 +130,8 @@ static pid_t start_process(struct job *j, int lock)
 	if (pid != 0)
 		return pid;
 	setsid();
+	if (chdir("/") < 0) { /* hold no directory of the caller's */
+	}
 	prctl(PR_SET_NAME, "vlab-fault", 0, 0, 0);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
