@@ -51,13 +51,16 @@ struct job {
 	bool was_up;               /* flap: the admin state to restore */
 };
 
-/* Take the lock for one change; false when the lab is gone or our record
- * is (down, or a new lab of the same name): then touch nothing. */
-static bool take(const struct job *j, int *lock, bool drop_record)
+/* Take the lock for one change: 1 (held), 0 when the lab is gone or our
+ * record is (down, or a new lab of the same name): then touch nothing;
+ * -1 when another command held the lock all the while. */
+static int take(const struct job *j, int *lock, bool drop_record)
 {
 	*lock = vl_rt_lock(j->lab, VL_RT_LOCK_WAIT);
+	if (*lock == -EWOULDBLOCK)
+		return -1;
 	if (*lock < 0)
-		return false;
+		return 0;
 	struct vl_changes c;
 	vl_changes_read(j->lab, &c);
 	long me = (long)getpid();
@@ -80,7 +83,7 @@ static bool take(const struct job *j, int *lock, bool drop_record)
 		vl_state_unlock(*lock);
 		*lock = -1;
 	}
-	return mine;
+	return mine ? 1 : 0;
 }
 
 static int restore(const struct job *j)
@@ -104,18 +107,25 @@ static int fault_main(struct job *j)
 		sleep_until(wake);
 		if (vl_sig_caught() || (end && mono() >= end))
 			break;
-		if (!take(j, &lock, false))
+		int t = take(j, &lock, false);
+		if (t == 0)
 			return 0;
-		down = !down;
-		vl_rt_admin(j->lab, j->me.ns, j->me.dev, !down, NULL);
-		vl_state_unlock(lock);
+		if (t > 0) { /* busy all the while: skip this change */
+			down = !down;
+			vl_rt_admin(j->lab, j->me.ns, j->me.dev, !down, NULL);
+			vl_state_unlock(lock);
+		}
 		next += half;
 		if (next < mono())
 			next = mono() + half; /* late (a long lock wait): no burst of changes */
 	}
-	/* the end: restore and leave no record, under the lock */
-	if (!take(j, &lock, true))
-		return 0;
+	/* the end: restore and leave no record, under the lock (a busy lab
+	 * is waited for: what the fault changed must not stay) */
+	int t;
+	for (int tries = 0; (t = take(j, &lock, true)) < 0 && tries < 6; tries++)
+		;
+	if (t <= 0)
+		return t < 0 ? 1 : 0;
 	int r = restore(j);
 	vl_state_unlock(lock);
 	return r < 0 ? 1 : 0;
