@@ -107,6 +107,73 @@ _vlab_targets()
 	fi
 }
 
+# NICs of node $2 in lab $1, from the file the lab was built from (its
+# state names it): `nic = NAME ...` in the node's section, `a|b = NODE NAME`
+# in [link] sections. Works without root.
+_vlab_nics()
+{
+	local lab=$1 node=$2 file
+	file=$(sed -n 's/^file //p' "$_vlab_run_dir/$lab/state" 2>/dev/null | tail -1)
+	file=$(printf '%b' "${file//%/\\x}")
+	[[ -r $file ]] || return
+	awk -v node="$node" '
+		/^[ \t]*\[/ { s = $0; gsub(/[][]/, " ", s); split(s, w, " ");
+			      kind = w[1]; name = w[2]; next }
+		/^[ \t]*[;#]/ { next }
+		{ line = $0; sub(/[;#].*/, "", line); eq = index(line, "=");
+		  if (!eq) next
+		  key = substr(line, 1, eq - 1); gsub(/[ \t]/, "", key)
+		  n = split(substr(line, eq + 1), v, " ") }
+		kind != "link" && name == node && key == "nic" && n { print v[1] }
+		kind == "link" && (key == "a" || key == "b") && v[1] == node { print v[2] }
+	' "$file" 2>/dev/null
+}
+
+# impair/link/fault: positional words with NODE:IF joined (bash splits
+# words at ':' by default). Sets _vlab_pos (the words before the current
+# one) and completes NODE:IF itself, returning 0 when it did.
+_vlab_nodeif()
+{
+	local cur=$1 prev=$2 i w node
+	_vlab_pos=()
+	for ((i = 2; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		if [[ $w == : || ${COMP_WORDS[i-1]} == : ]] && ((i > 2)) && ((${#_vlab_pos[@]})); then
+			_vlab_pos[-1]+=$w
+		elif [[ $w == -* ]]; then
+			:
+		else
+			_vlab_pos+=("$w")
+		fi
+	done
+	((${#_vlab_pos[@]} >= 1)) || return 1
+	local lab=${_vlab_pos[0]}
+	if [[ $prev == : && ${#_vlab_pos[@]} == 2 ]]; then
+		node=${_vlab_pos[1]%:}
+		_vlab_words "$(_vlab_nics "$lab" "$node")" "$cur"
+		return 0
+	fi
+	if [[ $cur == : && ${#_vlab_pos[@]} == 2 ]]; then
+		node=${_vlab_pos[1]}
+		for w in $(_vlab_nics "$lab" "$node"); do COMPREPLY+=(":$w"); done
+		return 0
+	fi
+	((${#_vlab_pos[@]} == 1)) || return 1
+	if [[ $cur == *:* ]]; then
+		node=${cur%%:*}
+		for w in $(_vlab_nics "$lab" "$node"); do
+			[[ $node:$w == "$cur"* ]] && COMPREPLY+=("$node:$w")
+		done
+		return 0
+	fi
+	[[ $cur == -* ]] && return 1
+	for w in $(_vlab_nodes "$lab"); do
+		[[ $w == "$cur"* ]] && [[ -n $(_vlab_nics "$lab" "$w") ]] && COMPREPLY+=("$w:")
+	done
+	compopt -o nospace 2>/dev/null
+	return 0
+}
+
 # Topology files: *.ini and directories to descend into.
 _vlab_files()
 {
@@ -126,7 +193,7 @@ _vlab_words()
 _vlab()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="check plan graph up down status ls exec shell test capture stats clean doctor help"
+	local commands="check plan graph up down status ls exec shell test capture stats impair link fault clean doctor help"
 	COMPREPLY=()
 
 	if ((COMP_CWORD == 1)); then
@@ -271,6 +338,36 @@ _vlab()
 			[[ $c == *:* ]] && COMPREPLY=("${COMPREPLY[@]#"${c%"${c##*:}"}"}")
 		elif [[ $cmd == capture ]]; then
 			_vlab_words "icmp icmp6 arp tcp udp port host net and or not vlan" "$c"
+		fi
+		;;
+	impair | link | fault)
+		# vlab impair|link|fault LAB NODE:IF ...
+		if _vlab_nodeif "$cur" "$prev"; then
+			:
+		elif ((${#_vlab_pos[@]} == 0)); then
+			[[ $cur == -* ]] || _vlab_words "$(_vlab_labs)" "$cur"
+		else
+			local n=${#_vlab_pos[@]}
+			case $cmd in
+			impair)
+				if [[ $cur == -* ]]; then
+					_vlab_words "--show --reset --clear" "$cur"
+				elif ((n >= 2)); then
+					compopt -o nospace 2>/dev/null
+					_vlab_words "rate= delay= jitter= loss= duplicate= corrupt= reorder= burst= limit= in out" "$cur"
+				fi
+				;;
+			link) ((n == 2)) && _vlab_words "down up" "$cur" ;;
+			fault)
+				if [[ $cur == -* ]]; then
+					_vlab_words "--stop" "$cur"
+				elif ((n == 2)); then
+					_vlab_words "flap loss delay" "$cur"
+				elif ((n == 4)); then
+					_vlab_words "for" "$cur"
+				fi
+				;;
+			esac
 		fi
 		;;
 	clean)

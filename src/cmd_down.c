@@ -10,6 +10,7 @@
 
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
+#include "vlab/runtime.h"
 #include "vlab/sig.h"
 #include "vlab/state.h"
 
@@ -62,6 +63,7 @@ int cmd_down(int argc, char **argv)
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
+	vl_rt_end_faults(lab); /* fault processes of vlab fault: the lab goes */
 	have_state = vl_state_read(lab, &st) == 0;
 	vl_lab_netns(lab, have_state ? &st : NULL, &ns);
 

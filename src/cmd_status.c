@@ -18,6 +18,7 @@
 
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
+#include "vlab/runtime.h"
 #include "vlab/state.h"
 
 struct iface {
@@ -260,8 +261,13 @@ static void show_lab(const char *lab, bool json, struct vl_buf *out, int home)
 		}
 		free_node(&ni);
 	}
-	if (json)
-		vl_buf_add(out, "]}");
+	if (json) {
+		vl_buf_add(out, "],\"changes\":");
+		vl_rt_status_json(lab, out);
+		vl_buf_add(out, "}");
+	} else {
+		vl_rt_status_text(lab); /* impair/link/fault: what differs from the file */
+	}
 	vl_strv_free(&ns);
 	if (have)
 		vl_state_free(&st);

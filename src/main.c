@@ -31,6 +31,11 @@ static const struct command commands[] = {
 	 "capture on a NIC, switch port or VTEP: -c N, -w FILE|- (root)"},
 	{"stats", cmd_stats, "LAB [NODE[:IF]] [OPTS]",
 	 "counters, drops, qdisc drops: --json, --watch [S] (root)"},
+	{"impair", cmd_impair, "LAB NODE:IF [KEY=VALUE...]",
+	 "change a NIC's shaping in place; in|out, --show, --reset, --clear (root)"},
+	{"link", cmd_link, "LAB NODE:IF down|up", "pull or plug back a NIC's cable (root)"},
+	{"fault", cmd_fault, "LAB [NODE:IF FAULT|--stop]",
+	 "flap PERIOD [for T], loss PCT for T, delay TIME for T: ends by itself (root)"},
 	{"clean", cmd_clean, "[--all] [--dry-run]", "remove leftovers of crashed labs; --all: every lab (root)"},
 	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
 };

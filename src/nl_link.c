@@ -23,6 +23,7 @@
 #include <netlink/route/route.h>
 
 #include "vlab/exec.h"
+#include "vlab/runtime.h"
 
 /* Send a libnl-built message and free it. */
 static int talk_msg(struct vl_nl *nl, struct nl_msg *m)
@@ -348,5 +349,20 @@ out:
 		rtnl_route_nh_free(nh);
 	if (rt)
 		rtnl_route_put(rt);
+	return r;
+}
+
+int vl_link_set_admin(struct vl_nl *nl, int ifindex, bool up)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(l, ifindex);
+	if (up)
+		rtnl_link_set_flags(l, IFF_UP);
+	else
+		rtnl_link_unset_flags(l, IFF_UP);
+	int r = change_link(nl, l);
+	rtnl_link_put(l);
 	return r;
 }

@@ -3,6 +3,8 @@
  * kernel has no clsact) plus a match-all u32 filter whose mirred action
  * copies every packet to the monitor port. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -19,6 +21,7 @@
 #include <netlink/route/tc.h>
 
 #include "vlab/exec.h"
+#include "vlab/runtime.h"
 
 #ifndef TC_H_CLSACT
 #define TC_H_CLSACT TC_H_INGRESS
@@ -288,4 +291,231 @@ int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_
 	if (add_mirred_filter(nl, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS), other) == 0)
 		*have |= mirred;
 	return 0;
+}
+
+/* ---- reading shaping back, and changing it in place (vlab impair) ---- */
+
+static double prob_pct(uint32_t p)
+{
+	return p == UINT32_MAX ? 100.0 : (double)p / (double)UINT32_MAX * 100.0;
+}
+
+/* Percentages read back from 32-bit probabilities: to 6 significant
+ * digits, so 1% reads 1 and not 0.99999999. */
+static double round_pct(double v)
+{
+	char b[32];
+	snprintf(b, sizeof(b), "%.6g", v);
+	return strtod(b, NULL);
+}
+
+static void parse_tbf(const struct nlattr *opt, struct vl_shape *s)
+{
+	const struct nlattr *a;
+	struct tc_tbf_qopt q;
+	bool have = false;
+	uint64_t rate64 = 0;
+	mnl_attr_for_each_nested(a, opt) {
+		if (mnl_attr_get_type(a) == TCA_TBF_PARMS && mnl_attr_get_payload_len(a) >= sizeof(q)) {
+			memcpy(&q, mnl_attr_get_payload(a), sizeof(q));
+			have = true;
+		} else if (mnl_attr_get_type(a) == TCA_TBF_RATE64 && mnl_attr_get_payload_len(a) >= 8) {
+			rate64 = mnl_attr_get_u64(a);
+		}
+	}
+	if (!have)
+		return;
+	uint64_t rate = rate64 ? rate64 : q.rate.rate; /* bytes per second */
+	s->rate_bps = rate * 8;
+	/* the bucket as the time it lasts at the rate, in 64 ns ticks */
+	double burst = (double)((uint64_t)q.buffer << 6) * (double)rate / 1e9;
+	s->burst_bytes = burst >= UINT32_MAX ? UINT32_MAX : (uint32_t)(burst + 0.5);
+	s->limit_bytes = q.limit;
+	s->set = true;
+}
+
+static void parse_netem(const struct nlattr *opt, struct vl_shape *s)
+{
+	struct tc_netem_qopt q;
+	size_t len = mnl_attr_get_payload_len(opt);
+	if (len < sizeof(q))
+		return;
+	memcpy(&q, mnl_attr_get_payload(opt), sizeof(q));
+	uint64_t lat = (uint64_t)q.latency << 6, jit = (uint64_t)q.jitter << 6;
+	/* attributes follow the struct, aligned */
+	const char *p = (const char *)mnl_attr_get_payload(opt) + MNL_ALIGN(sizeof(q));
+	const char *end = (const char *)mnl_attr_get_payload(opt) + len;
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
+			break;
+		size_t alen = mnl_attr_get_payload_len(a);
+		const void *v = mnl_attr_get_payload(a);
+		switch (mnl_attr_get_type(a)) {
+		case TCA_NETEM_LATENCY64:
+			if (alen >= 8) { int64_t x; memcpy(&x, v, 8); lat = x < 0 ? 0 : (uint64_t)x; }
+			break;
+		case TCA_NETEM_JITTER64:
+			if (alen >= 8) { int64_t x; memcpy(&x, v, 8); jit = x < 0 ? 0 : (uint64_t)x; }
+			break;
+		case TCA_NETEM_CORRUPT:
+			if (alen >= sizeof(struct tc_netem_corrupt)) {
+				struct tc_netem_corrupt c;
+				memcpy(&c, v, sizeof(c));
+				s->corrupt_pct = round_pct(prob_pct(c.probability));
+			}
+			break;
+		case TCA_NETEM_REORDER:
+			if (alen >= sizeof(struct tc_netem_reorder)) {
+				struct tc_netem_reorder r;
+				memcpy(&r, v, sizeof(r));
+				s->reorder_pct = round_pct(prob_pct(r.probability));
+			}
+			break;
+		}
+		p += MNL_ALIGN(a->nla_len);
+	}
+	s->delay_us = (uint32_t)((lat + 500) / 1000);
+	s->jitter_us = (uint32_t)((jit + 500) / 1000);
+	s->loss_pct = q.loss ? round_pct(prob_pct(q.loss)) : 0;
+	s->duplicate_pct = q.duplicate ? round_pct(prob_pct(q.duplicate)) : 0;
+	s->netem_limit = q.limit == 1000 ? 0 : q.limit; /* 1000: the default vlab sends */
+	s->set = true;
+}
+
+int vl_tc_parse_qdisc(const struct nlmsghdr *nlh, int ifindex, struct vl_tc_now *now)
+{
+	if (nlh->nlmsg_type != RTM_NEWQDISC)
+		return 0;
+	const struct tcmsg *t = mnl_nlmsg_get_payload(nlh);
+	if (t->tcm_ifindex != ifindex)
+		return 0;
+	const struct nlattr *a, *opt = NULL;
+	char kind[16] = "";
+	mnl_attr_for_each(a, nlh, sizeof(*t)) {
+		if (mnl_attr_get_type(a) == TCA_KIND)
+			snprintf(kind, sizeof(kind), "%s", mnl_attr_get_str(a));
+		else if (mnl_attr_get_type(a) == TCA_OPTIONS)
+			opt = a;
+	}
+	if (t->tcm_parent == TC_H_ROOT) {
+		if (!t->tcm_handle)
+			return 0; /* the device's default (noqueue, pfifo_fast...) */
+		snprintf(now->root_kind, sizeof(now->root_kind), "%s", kind);
+		now->root_handle = t->tcm_handle;
+		if (opt && !strcmp(kind, "tbf"))
+			parse_tbf(opt, &now->shape);
+		else if (opt && !strcmp(kind, "netem"))
+			parse_netem(opt, &now->shape);
+	} else if (!strcmp(kind, "tbf") && TC_H_MIN(t->tcm_parent) == 1 && now->root_handle &&
+		   TC_H_MAJ(t->tcm_parent) == TC_H_MAJ(now->root_handle)) {
+		now->child_handle = t->tcm_handle;
+		if (opt)
+			parse_tbf(opt, &now->shape);
+	}
+	return 0;
+}
+
+static int qdisc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct vl_tc_now *now = data;
+	return vl_tc_parse_qdisc(nlh, now->ifindex, now);
+}
+
+int vl_tc_read(struct vl_nl *nl, int ifindex, struct vl_tc_now *now)
+{
+	memset(now, 0, sizeof(*now));
+	now->ifindex = ifindex;
+	/* twice: the child (tbf under netem) may be dumped before its root */
+	for (int pass = 0; pass < 2; pass++) {
+		char buf[256] = {0};
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETQDISC;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		struct tcmsg *t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+		t->tcm_family = AF_UNSPEC;
+		t->tcm_ifindex = ifindex;
+		int r = vl_nl_dump(nl, nlh, qdisc_cb, now);
+		if (r < 0)
+			return r;
+		if (!now->root_handle || strcmp(now->root_kind, "netem") || now->child_handle)
+			break;
+	}
+	return 0;
+}
+
+enum { TREE_NONE, TREE_TBF, TREE_NETEM, TREE_NETEM_TBF, TREE_OTHER };
+
+static int tree_of(const struct vl_shape *s)
+{
+	bool n = has_netem(s), t = s->rate_bps > 0;
+	return n ? (t ? TREE_NETEM_TBF : TREE_NETEM) : t ? TREE_TBF : TREE_NONE;
+}
+
+static int tree_now(const struct vl_tc_now *now)
+{
+	if (!now->root_handle)
+		return TREE_NONE;
+	if (!strcmp(now->root_kind, "tbf"))
+		return TREE_TBF;
+	if (!strcmp(now->root_kind, "netem"))
+		return now->child_handle ? TREE_NETEM_TBF : TREE_NETEM;
+	return TREE_OTHER;
+}
+
+static int send_qdisc(struct vl_nl *nl, struct nlmsghdr *nlh, uint16_t flags, uint32_t handle)
+{
+	struct tcmsg *t = mnl_nlmsg_get_payload(nlh);
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	t->tcm_handle = handle;
+	return vl_nl_talk(nl, nlh);
+}
+
+/* Same tree as now: change each qdisc in place (RTM_NEWQDISC on its own
+ * handle, no CREATE: the kernel's qdisc_change keeps the queue). Another
+ * tree: a new root under another handle grafted over the old one with
+ * NLM_F_REPLACE (the old tree goes in the same step), then its child.
+ * Nothing is removed before the new root exists, so a kernel without
+ * netem refuses the request and the device keeps what it had. */
+int vl_tc_replace(struct vl_nl *nl, int ifindex, int mtu, const struct vl_tc_now *now,
+		  const struct vl_shape *want)
+{
+	char buf[VL_TC_MSG_MAX];
+	int tw = tree_of(want), tn = tree_now(now);
+	if (tw == TREE_NONE) {
+		if (tn == TREE_NONE)
+			return 0;
+		memset(buf, 0, sizeof(buf));
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_DELQDISC;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		struct tcmsg *t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+		t->tcm_family = AF_UNSPEC;
+		t->tcm_ifindex = ifindex;
+		t->tcm_parent = TC_H_ROOT;
+		return vl_nl_talk(nl, nlh);
+	}
+	if (tw == tn) {
+		int r;
+		if (tw == TREE_TBF)
+			return send_qdisc(nl, vl_tc_tbf_msg(buf, ifindex, TC_H_ROOT, 0, mtu, want),
+					  NLM_F_REPLACE, now->root_handle);
+		r = send_qdisc(nl, vl_tc_netem_msg(buf, ifindex, want), NLM_F_REPLACE, now->root_handle);
+		if (r < 0 || tw == TREE_NETEM)
+			return r;
+		uint32_t parent = TC_H_MAJ(now->root_handle) | 1;
+		return send_qdisc(nl, vl_tc_tbf_msg(buf, ifindex, parent, 0, mtu, want),
+				  NLM_F_REPLACE, now->child_handle);
+	}
+	uint32_t root = now->root_handle == TC_HANDLE(1, 0) ? TC_HANDLE(2, 0) : TC_HANDLE(1, 0);
+	struct nlmsghdr *nlh = tw == TREE_TBF ?
+		vl_tc_tbf_msg(buf, ifindex, TC_H_ROOT, 0, mtu, want) :
+		vl_tc_netem_msg(buf, ifindex, want);
+	int r = send_qdisc(nl, nlh, NLM_F_CREATE | NLM_F_REPLACE, root);
+	if (r < 0 || tw != TREE_NETEM_TBF)
+		return r;
+	/* rate limiting under the impairments, as vl_tc_shape does */
+	uint32_t child = TC_HANDLE(TC_H_MAJ(root) >> 16 == 1 ? 11 : 12, 0);
+	return send_qdisc(nl, vl_tc_tbf_msg(buf, ifindex, TC_H_MAJ(root) | 1, 0, mtu, want),
+			  NLM_F_CREATE | NLM_F_EXCL, child);
 }

@@ -429,25 +429,22 @@ static int parse_vlan_list(const char *s, uint16_t **out, size_t *n, size_t *cap
 	return 0;
 }
 
-/* One shaping key into a shape. Returns 1 when the key is not a shaping
- * key, 0 when set, -1 on a bad value (reported). */
-static int shape_key(struct pctx *c, const char *label, int line, const char *key,
-		     const char *name, const char *val, struct vl_shape *sh)
+/* One shaping key into a shape (pure; also used by `vlab impair`). */
+int vl_shape_key(const char *name, const char *val, struct vl_shape *sh, const char **hint)
 {
 	static const char *const rate_hint =
 		"expected a rate: bit, kbit, mbit, gbit, tbit (bits/s) or bps, kbps, mbps, gbps (bytes/s), e.g. 100mbit";
 	unsigned bit;
-	int r = 0;
-	const char *hint = NULL;
 
+	*hint = NULL;
 	if (!strcmp(name, "rate")) {
 		bit = VL_SHAPE_RATE;
 		if (vl_parse_rate(val, &sh->rate_bps))
-			hint = rate_hint;
+			*hint = rate_hint;
 	} else if (!strcmp(name, "burst")) {
 		bit = VL_SHAPE_BURST;
 		if (vl_parse_size(val, &sh->burst_bytes))
-			hint = "expected a size: bytes, or with b, kb, mb (1024), e.g. 32kb";
+			*hint = "expected a size: bytes, or with b, kb, mb (1024), e.g. 32kb";
 	} else if (!strcmp(name, "limit")) {
 		/* bare number: netem queue in packets; with a unit: tbf bytes */
 		long v;
@@ -457,13 +454,13 @@ static int shape_key(struct pctx *c, const char *label, int line, const char *ke
 		} else {
 			bit = VL_SHAPE_LIMIT;
 			if (vl_parse_size(val, &sh->limit_bytes) || !sh->limit_bytes)
-				hint = "expected a queue length in packets (1000) or a size in bytes (64kb)";
+				*hint = "expected a queue length in packets (1000) or a size in bytes (64kb)";
 		}
 	} else if (!strcmp(name, "delay") || !strcmp(name, "jitter")) {
 		bool d = name[0] == 'd';
 		bit = d ? VL_SHAPE_DELAY : VL_SHAPE_JITTER;
 		if (vl_parse_time(val, d ? &sh->delay_us : &sh->jitter_us))
-			hint = "expected a time with a unit: us, ms or s (say 5ms)";
+			*hint = "expected a time with a unit: us, ms or s (say 5ms)";
 	} else {
 		static const struct {
 			const char *n;
@@ -483,15 +480,24 @@ static int shape_key(struct pctx *c, const char *label, int line, const char *ke
 			return 1;
 		bit = pct[i].bit;
 		if (vl_parse_percent(val, (double *)((char *)sh + pct[i].off)))
-			hint = "expected a percentage 0..100, e.g. 1% or 0.5%";
+			*hint = "expected a percentage 0..100, e.g. 1% or 0.5%";
 	}
-	if (hint) {
+	if (*hint)
+		return -1;
+	sh->given |= bit;
+	sh->set = true;
+	return 0;
+}
+
+/* One shaping key into a shape. Returns 1 when the key is not a shaping
+ * key, 0 when set, -1 on a bad value (reported). */
+static int shape_key(struct pctx *c, const char *label, int line, const char *key,
+		     const char *name, const char *val, struct vl_shape *sh)
+{
+	const char *hint;
+	int r = vl_shape_key(name, val, sh, &hint);
+	if (r < 0)
 		perr(c, label, line, key, "%s \"%s\": %s", name, val, hint);
-		r = -1;
-	} else {
-		sh->given |= bit;
-		sh->set = true;
-	}
 	return r;
 }
 

@@ -457,6 +457,11 @@ static void qdisc(struct planner *pl, const char *node, const char *ns,
 	struct vl_shape *sh = &op->u.qdisc.shape;
 	*sh = *s;
 	op->d.mtu = mtu;
+	vl_shape_derive(sh, mtu);
+}
+
+void vl_shape_derive(struct vl_shape *sh, int mtu)
+{
 	if (sh->rate_bps) {
 		sh->burst_bytes = vl_tbf_burst(sh->rate_bps, mtu, sh->burst_bytes);
 		sh->limit_bytes = vl_tbf_limit(sh->rate_bps, sh->burst_bytes, sh->limit_bytes);

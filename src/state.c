@@ -394,7 +394,8 @@ int vl_state_write_file(const char *lab, const char *leaf, const char *data, siz
 
 void vl_state_remove(const char *lab)
 {
-	static const char *const leaves[] = {"state", "state.tmp", "hosts", "hosts.tmp", "lock"};
+	static const char *const leaves[] = {"state", "state.tmp", "hosts", "hosts.tmp",
+					     "changes", "changes.tmp", "lock"};
 	if (!vl_lab_name_ok(lab, NULL))
 		return;
 	int run = open(VL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -569,6 +569,15 @@ static void check_shape(struct vctx *v, const struct vl_loc *loc, const char *ke
 		       who, who[0] ? ": " : "", pfx, (unsigned long long)s->rate_bps);
 }
 
+size_t vl_shape_check(const struct vl_shape *s, const char *who, const char *pfx,
+		      struct vl_diags *d)
+{
+	struct vctx v = {.d = d};
+	size_t before = d->errors;
+	check_shape(&v, NULL, NULL, who, pfx, s);
+	return d->errors - before;
+}
+
 static void shapers(struct vctx *v)
 {
 	struct vl_topology *t = v->t;

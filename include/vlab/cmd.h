@@ -30,6 +30,9 @@ int cmd_doctor(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_impair(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+int cmd_fault(int argc, char **argv);
 
 /* Parse and validate FILE, printing every diagnostic to stderr. Returns a
  * topology (caller frees with vl_topology_free + free) or NULL when the file

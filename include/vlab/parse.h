@@ -35,5 +35,10 @@ int vl_parse_size(const char *s, uint32_t *bytes);  /* 32kb, 1mb, 1500 */
 int vl_parse_percent(const char *s, double *pct);   /* 1%, 0.5% */
 int vl_parse_mac(const char *s, uint8_t mac[6]);
 int vl_parse_bool(const char *s, bool *b);          /* on/off yes/no true/false 1/0 */
+/* One shaping key (rate, burst, limit, delay, jitter, loss, duplicate,
+ * corrupt, reorder) into `sh`, exactly as the file reads it: 0 (sets its
+ * VL_SHAPE_* bit in sh->given), 1 not a shaping key, -1 bad value (*hint
+ * says what was expected). */
+int vl_shape_key(const char *name, const char *val, struct vl_shape *sh, const char **hint);
 
 #endif

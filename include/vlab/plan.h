@@ -121,5 +121,8 @@ void vl_shape_format(const struct vl_shape *s, const char *prefix, struct vl_buf
  * qdisc op, so `vlab plan` shows the values that run. */
 uint32_t vl_tbf_burst(uint64_t rate_bps, int mtu, uint32_t burst);
 uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
+/* Fill in the tbf burst and limit a shape runs with on a device of `mtu`
+ * (as the plan shows them and the kernel reports them back). */
+void vl_shape_derive(struct vl_shape *sh, int mtu);
 
 #endif

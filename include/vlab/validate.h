@@ -13,4 +13,9 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d);
  * given address family (50 over IPv4, 70 over IPv6). */
 int vl_overlay_overhead(enum vl_overlay_type type, int family);
 
+/* The checks every shape of a file gets (jitter/reorder need delay, tbf's
+ * smallest rate), for shapes from elsewhere (vlab impair). Errors added. */
+size_t vl_shape_check(const struct vl_shape *s, const char *who, const char *pfx,
+		      struct vl_diags *d);
+
 #endif

@@ -1,0 +1,78 @@
+/* vlab link LAB NODE:IF down|up: pull or replug the cable of one NIC. The
+ * node's end goes administratively down, so its peer (the switch port, or
+ * the far end of a [link]) loses carrier, as with a real cable. */
+#include <stdio.h>
+#include <string.h>
+
+#include "vlab/cmd.h"
+#include "vlab/runtime.h"
+#include "vlab/sig.h"
+#include "vlab/state.h"
+
+int cmd_link(int argc, char **argv)
+{
+	char node[VL_NODE_NAME_MAX + 1], nic[VL_DEVNAME_MAX];
+	if (argc != 4 || argv[1][0] == '-' || (strcmp(argv[3], "down") && strcmp(argv[3], "up"))) {
+		if (argc == 4 && strcmp(argv[3], "down") && strcmp(argv[3], "up"))
+			fprintf(stderr, "vlab link: \"%s\": say down (pull the cable) or up (plug it back)\n",
+				argv[3]);
+		vl_usage(stderr, "link");
+		return VL_EXIT_USAGE;
+	}
+	if (vl_rt_split(argv[2], node, sizeof(node), nic, sizeof(nic)) < 0) {
+		fprintf(stderr, "vlab link: \"%s\" is not NODE:IF (say vm1:eth0)\n", argv[2]);
+		vl_usage(stderr, "link");
+		return VL_EXIT_USAGE;
+	}
+	bool up = !strcmp(argv[3], "up");
+	struct vl_rt_lab L;
+	int rc = vl_rt_open("link", argv[1], true, &L);
+	if (rc) {
+		vl_rt_close(&L);
+		return rc;
+	}
+	struct vl_rt_place me, peer;
+	struct vl_buf err = {0};
+	struct vl_changes c = {0};
+	if (vl_rt_locate(L.t, node, nic, VL_DIR_OUT, &me, &err) < 0 ||
+	    vl_rt_locate(L.t, node, nic, VL_DIR_IN, &peer, &err) < 0) {
+		fprintf(stderr, "vlab link: %s\n", err.s);
+		vl_buf_free(&err);
+		rc = VL_EXIT_USAGE;
+		goto out;
+	}
+	vl_changes_read(L.lab, &c);
+	vl_changes_prune(&c);
+	int fi = vl_changes_fault(&c, node, nic);
+	if (fi >= 0) {
+		fprintf(stderr, "vlab link: fault \"%s\" (pid %ld) is running on %s:%s; end it first "
+			"(vlab fault %s --stop %s:%s); nothing changed\n", c.faults[fi].what,
+			c.faults[fi].pid, node, nic, L.lab, node, nic);
+		rc = VL_EXIT_FAIL;
+		goto out;
+	}
+	vl_sig_guard();
+	bool was_up;
+	if (vl_rt_admin(L.lab, me.ns, me.dev, up, &was_up) < 0) {
+		fprintf(stderr, "vlab link: %s:%s unchanged\n", node, nic);
+		rc = VL_EXIT_KERNEL;
+		goto out;
+	}
+	vl_changes_set_link(&c, node, nic, !up);
+	int w = vl_changes_write(L.lab, &c);
+	if (w < 0) {
+		fprintf(stderr, "vlab link: recording the change in %s/%s: %s\n", VL_RUN_DIR, L.lab,
+			strerror(-w));
+		rc = VL_EXIT_FAIL;
+	}
+	if (up)
+		printf("vlab: %s:%s cable plugged in%s: %s is up, %s %s has carrier again\n", node, nic,
+		       was_up ? " (it was)" : "", nic, peer.owner, peer.dev);
+	else
+		printf("vlab: %s:%s cable pulled%s: %s is down, %s %s has no carrier\n", node, nic,
+		       was_up ? "" : " (it was)", nic, peer.owner, peer.dev);
+out:
+	vl_changes_free(&c);
+	vl_rt_close(&L);
+	return vl_sig_exit(rc);
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# vlab fault: a flap that ends by itself leaves the lab exactly as before;
+# fault --stop, SIGTERM and vlab down end a fault process (it is gone, the
+# cable back); loss/delay faults need netem (refused without it, nothing
+# started; applied and undone with it). down after all leaves nothing.
+. "$(dirname "$0")/lib.sh"
+before=$(snapshot)
+lab_up rate
+L=itrate
+# what a fault may touch, as text: both ends' flags and state, qdiscs
+looks() {
+	$IP -n vlab-$L-a -o link show eth0 | sed 's/ qlen.*//'
+	$IP -n vlab-$L-hv -o link show a-eth0 | sed 's/ qlen.*//'
+	$IP netns exec vlab-$L-a tc qdisc show 2>/dev/null || true
+}
+no_fault() { ! "$VLAB" status $L | grep -q '\* fault'; }
+pid_of() { sed -n 's/.*started (pid \([0-9]*\)).*/\1/p'; }
+
+s0=$(looks)
+out=$("$VLAB" fault $L a:eth0 flap 200ms for 1s) || fail "fault flap: $out"
+pid=$(echo "$out" | pid_of)
+[ -n "$pid" ] || fail "no pid in: $out"
+"$VLAB" status $L | grep -q "fault a:eth0 flap 200ms for 1s (pid $pid" || {
+	is_gone "$pid" && fail "the flap ended before status could see it"
+	fail "status does not show the running fault: $("$VLAB" status $L | tail -3)"
+}
+"$VLAB" status $L --json | grep -q "\"fault\":\"flap 200ms for 1s\",\"pid\":$pid" ||
+	fail "status --json does not show the running fault"
+msg=$("$VLAB" link $L a:eth0 up 2>&1); rc=$?
+[ $rc = 1 ] && echo "$msg" | grep -q 'is running on a:eth0' || fail "link during a fault: rc $rc: $msg"
+wait_until 10 no_fault || fail "the flap (1s) still runs after 10 s"
+wait_until 5 is_gone "$pid" || fail "fault process $pid still there after it ended"
+[ "$(looks)" = "$s0" ] || { diff <(echo "$s0") <(looks); fail "the flap did not leave the lab as before"; }
+pings $L a 10.88.0.2 || fail "a cannot reach b after the flap"
+
+# --stop ends an endless flap and restores the cable
+out=$("$VLAB" fault $L a:eth0 flap 100ms) || fail "fault flap 100ms: $out"
+pid=$(echo "$out" | pid_of)
+"$VLAB" fault $L | grep -q "a:eth0 flap 100ms (pid $pid)" || fail "vlab fault LAB does not list it"
+"$VLAB" fault $L --stop | grep -q 'ended, state restored' || fail "fault --stop"
+is_gone "$pid" || fail "fault process $pid still there after --stop"
+[ "$(looks)" = "$s0" ] || { diff <(echo "$s0") <(looks); fail "--stop did not restore the lab"; }
+
+# SIGTERM to the process: it restores by itself
+out=$("$VLAB" fault $L a:eth0 flap 100ms) || fail "fault flap 100ms: $out"
+pid=$(echo "$out" | pid_of)
+kill -TERM "$pid"
+wait_until 10 is_gone "$pid" || fail "fault process $pid ignores SIGTERM"
+wait_until 5 no_fault || fail "status shows the fault after its process ended"
+[ "$(looks)" = "$s0" ] || { diff <(echo "$s0") <(looks); fail "SIGTERM did not restore the lab"; }
+
+# bad input
+msg=$("$VLAB" fault $L a:eth0 flop 1s 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q 'did you mean flap' || fail "unknown fault: rc $rc: $msg"
+msg=$("$VLAB" fault $L a:eth0 loss 5% 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q 'for DURATION' || fail "loss without duration: rc $rc: $msg"
+msg=$("$VLAB" fault $L c:eth0 flap 1s 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q 'no node "c"' || fail "unknown node: rc $rc: $msg"
+
+# loss: netem
+if "$VLAB" doctor 2>&1 | grep -q 'missing .*CONFIG_NET_SCH_NETEM'; then
+	msg=$("$VLAB" fault $L a:eth0 loss 100% for 2s 2>&1); rc=$?
+	[ $rc = 3 ] && echo "$msg" | grep -q CONFIG_NET_SCH_NETEM || fail "loss without netem: rc $rc: $msg"
+	no_fault || fail "a refused loss fault left a fault running"
+	[ "$(looks)" = "$s0" ] || fail "a refused loss fault changed the lab"
+	note "netem missing: loss fault refused with the kernel's reason (qemu tier runs it)"
+else
+	out=$("$VLAB" fault $L a:eth0 loss 100% for 2s) || fail "fault loss: $out"
+	pid=$(echo "$out" | pid_of)
+	pings_once $L a 10.88.0.2 && ! is_gone "$pid" && fail "a reaches b through 100% loss"
+	wait_until 15 is_gone "$pid" || fail "the loss fault did not end"
+	pings $L a 10.88.0.2 || fail "a cannot reach b after the loss fault"
+	[ "$(looks)" = "$s0" ] || { diff <(echo "$s0") <(looks); fail "the loss fault did not restore"; }
+fi
+
+# down ends a running fault process
+out=$("$VLAB" fault $L a:eth0 flap 100ms) || fail "fault flap 100ms: $out"
+pid=$(echo "$out" | pid_of)
+"$VLAB" down $L >/dev/null || fail "down"
+LABS_UP=()
+is_gone "$pid" || fail "fault process $pid survived vlab down"
+same_snapshot "$before" "$(snapshot)" "down with a running fault"
+echo "fault: flap ended by itself and restored; --stop, SIGTERM and down end the process"

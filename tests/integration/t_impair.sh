@@ -1,0 +1,128 @@
+#!/bin/bash
+# vlab impair changes a running NIC's shaping in place: a rate cap on a's
+# NIC (no shaping in the file) holds a TCP transfer to it, --show reads the
+# kernel's values, `in` shapes what arrives (the switch port), --reset
+# restores the file (unlimited again), --clear removes b's file rate.
+# netem keys: refused with the kernel's reason and nothing changed where
+# netem is missing; applied (ping RTT) where it is there (qemu tier).
+. "$(dirname "$0")/lib.sh"
+command -v iperf3 >/dev/null || skip "iperf3 is not installed"
+before=$(snapshot)
+lab_up rate
+L=itrate
+
+port=5300
+# Mbit/s of a 2 s TCP transfer from node $1 to node $2 at $3.
+mbit() {
+	local from=$1 to=$2 addr=$3 bps
+	port=$((port + 1))
+	in_node $L "$to" iperf3 -s -1 -D -p $port >/dev/null 2>&1 || fail "cannot start iperf3 in $to"
+	wait_until 30 listening $L "$to" $port || fail "iperf3 in $to never listened on $port"
+	bps=$(in_node $L "$from" iperf3 -c "$addr" -p $port -t 2 -J 2>/dev/null |
+		sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
+	[ -n "$bps" ] || fail "no iperf3 result from $from to $to"
+	awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }'
+}
+between() { awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(m >= lo && m <= hi) }'; }
+qdisc_a() { $IP netns exec vlab-$L-a tc qdisc show dev eth0 2>/dev/null || true; }
+
+free=$(mbit a b 10.88.0.2)
+between "$free" 40 1e9 || fail "a -> b ran at $free Mbit/s before any impair: want > 40"
+
+out=$("$VLAB" impair $L a:eth0 rate=10mbit) || fail "impair rate=10mbit: $out"
+capped=$(mbit a b 10.88.0.2)
+between "$capped" 8 12 || fail "a -> b ran at $capped Mbit/s after impair rate=10mbit, want 10 +- 20%"
+show=$("$VLAB" impair $L a:eth0 --show) || fail "impair --show"
+echo "$show" | grep -q '^a:eth0 out rate=10mbit ' || fail "--show does not read rate=10mbit back: $show"
+echo "$show" | grep -q 'changed' || fail "--show does not mark the change: $show"
+if command -v tc >/dev/null; then
+	qdisc_a | grep -q 'tbf.*rate 10Mbit' || fail "the kernel has no 10Mbit tbf on a eth0: $(qdisc_a)"
+fi
+"$VLAB" status $L | grep -q 'impair a:eth0 out: rate=10mbit' || fail "status does not show the impair"
+"$VLAB" status $L --json | grep -q '"direction":"out","shaping":"rate=10mbit"' ||
+	fail "status --json does not show the impair"
+
+# in place: changes while packets flow lose none (tbf changed on its handle,
+# removed, made again); the pings run until the changes are done
+pinglog=$(mktemp)
+in_node $L a ping -n -i 0.01 -w 120 10.88.0.2 >"$pinglog" 2>&1 &
+pinger=$!
+wait_until 10 grep -q 'bytes from' "$pinglog" || fail "ping a -> b never answered"
+replies() { grep -c 'bytes from' "$pinglog"; }
+more_replies() { [ "$(replies)" -ge $(($1 + 5)) ]; }
+for v in rate=10mbit rate=20mbit rate=30mbit --clear rate=10mbit --reset; do
+	n=$(replies)
+	"$VLAB" impair $L a:eth0 "$v" >/dev/null || fail "impair $v while pinging"
+	wait_until 10 more_replies "$n" || fail "pings stopped being answered after impair $v"
+done
+pingpid=
+for p in $($IP netns pids vlab-$L-a); do
+	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = ping ] && pingpid=$p
+done
+[ -n "$pingpid" ] || fail "the pings ended before the changes did: the test proves nothing"
+kill -INT "$pingpid"
+wait $pinger
+tx=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$pinglog")
+rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$pinglog")
+rm -f "$pinglog"
+[ -n "$tx" ] && [ -n "$rx" ] || fail "no ping statistics"
+# one may be in flight when ping is stopped
+[ $((tx - rx)) -le 1 ] || fail "$((tx - rx)) of $tx pings lost while impair changed the rate in place"
+note "$tx pings across 6 changes, $((tx - rx)) unanswered"
+
+# in: traffic arriving at a (b -> a) is shaped on the switch port
+"$VLAB" impair $L a:eth0 in rate=5mbit >/dev/null || fail "impair in rate=5mbit"
+"$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 in  rate=5mbit .*on hv a-eth0' ||
+	fail "--show: no rate=5mbit on a's switch port: $("$VLAB" impair $L a:eth0 --show)"
+inward=$(mbit b a 10.88.0.1)
+between "$inward" 4 6 || fail "b -> a ran at $inward Mbit/s after impair in rate=5mbit, want 5 +- 20%"
+
+"$VLAB" impair $L a:eth0 --reset >/dev/null || fail "impair --reset"
+"$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 out none ' || fail "--reset left shaping on a"
+back=$(mbit a b 10.88.0.2)
+between "$back" 40 1e9 || fail "a -> b ran at $back Mbit/s after --reset, want > 40 again"
+[ ! -e /run/vlab/$L/changes ] || fail "--reset left a change recorded: $(cat /run/vlab/$L/changes)"
+
+# --clear removes what the file gave; --reset brings it back
+"$VLAB" impair $L b:eth0 --clear >/dev/null || fail "impair --clear"
+"$VLAB" impair $L b:eth0 --show | grep -q '^b:eth0 out none ' || fail "--clear left b's rate"
+"$VLAB" impair $L b:eth0 --reset >/dev/null || fail "impair --reset of b"
+"$VLAB" impair $L b:eth0 --show | grep -q '^b:eth0 out rate=20mbit ' || fail "--reset did not restore b's 20mbit"
+
+# bad input: nothing changed, exit code per vlab.1
+q0=$(qdisc_a)
+msg=$("$VLAB" impair $L zz:eth0 rate=1mbit 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q 'no node "zz".*its nodes: hv a b' || fail "unknown node: rc $rc: $msg"
+msg=$("$VLAB" impair $L a:eth1 rate=1mbit 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q 'did you mean eth0' || fail "unknown NIC: rc $rc: $msg"
+msg=$("$VLAB" impair $L a:eth0 rate=4bit 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q "smallest rate is 8bit" || fail "rate=4bit: rc $rc: $msg"
+msg=$("$VLAB" impair $L a:eth0 loss=150% 2>&1); rc=$?
+[ $rc = 2 ] && echo "$msg" | grep -q "percentage 0..100" || fail "loss=150%: rc $rc: $msg"
+msg=$("$VLAB" impair nolab a:eth0 rate=1mbit 2>&1); rc=$?
+[ $rc = 1 ] && echo "$msg" | grep -q "not running" || fail "unknown lab: rc $rc: $msg"
+[ "$(qdisc_a)" = "$q0" ] || fail "a refused impair changed a's qdisc"
+
+# netem: refused cleanly without it, applied with it
+if "$VLAB" doctor 2>&1 | grep -q 'missing .*CONFIG_NET_SCH_NETEM'; then
+	"$VLAB" impair $L a:eth0 rate=10mbit >/dev/null || fail "impair rate=10mbit (again)"
+	q1=$(qdisc_a)
+	msg=$("$VLAB" impair $L a:eth0 delay=20ms 2>&1); rc=$?
+	[ $rc = 3 ] && echo "$msg" | grep -q CONFIG_NET_SCH_NETEM || fail "delay without netem: rc $rc: $msg"
+	[ "$(qdisc_a)" = "$q1" ] || fail "a refused delay changed a's qdisc"
+	"$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 out rate=10mbit ' || fail "refused delay lost the rate"
+	note "netem missing: delay refused with the kernel's reason, nothing changed (qemu tier applies it)"
+else
+	pings $L a 10.88.0.2 || fail "a cannot reach b"
+	"$VLAB" impair $L a:eth0 delay=30ms >/dev/null || fail "impair delay=30ms"
+	"$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 out delay=30ms ' || fail "--show has no delay=30ms"
+	rtt=$(in_node $L a ping -c 2 -W 2 10.88.0.2 | sed -n 's/.*time=\([0-9.]*\).*/\1/p' | tail -1)
+	between "${rtt:-0}" 30 1e9 || fail "rtt $rtt ms after delay=30ms, want >= 30"
+	"$VLAB" impair $L a:eth0 delay=none rate=10mbit >/dev/null || fail "impair delay=none"
+	"$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 out rate=10mbit ' || fail "delay=none: $("$VLAB" impair $L a:eth0 --show)"
+fi
+
+"$VLAB" down $L >/dev/null || fail "down"
+LABS_UP=()
+same_snapshot "$before" "$(snapshot)" "down after impair"
+echo "impair: a -> b $free Mbit/s free, $capped capped at 10mbit, $back after --reset; b -> a $inward at in rate=5mbit"
