@@ -1150,6 +1150,11 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 		*f = g;
 		return r;
 	}
+	if (x->apply && op->kind == VL_OP_ROUTE) {
+		/* run again after an address or device went: still there is done */
+		int r = op_route(x, ns, op, f);
+		return r == -EEXIST ? 0 : r;
+	}
 	switch (op->kind) {
 	case VL_OP_NETNS: return 0; /* done by the namespace phase */
 	case VL_OP_SYSCTL:

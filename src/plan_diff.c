@@ -13,7 +13,10 @@
  * (addresses, qdiscs, VLAN membership, FDB entries, routes through it,
  * sub-interfaces, enslaved ports), so every untouched operation that depends
  * on such a device is run again; that repeats until nothing new depends on
- * a re-created device. The cost is linear in the size of the plans. */
+ * a re-created device. Removing an address flushes the routes whose
+ * gateway it reached, so the routes of its namespace are run again too
+ * (the executor takes a route that is still there as done). The cost is
+ * linear in the size of the plans. */
 #include "vlab/plan.h"
 
 #include <errno.h>
@@ -178,11 +181,18 @@ static bool needs_gone(const struct differ *df, const struct vl_op *op)
 	return false;
 }
 
+/* Goes with a namespace that is removed. A cable from a removed
+ * namespace to one that stays is deleted explicitly first: the kernel
+ * frees a deleted namespace's devices later, in the background, and the
+ * far end must be gone before anything reuses its name. */
 static bool in_dead_ns(const struct differ *df, const struct vl_op *op)
 {
-	if (op->kind != VL_OP_NETNS && vl_strmap_get(&df->dead_ns, op->ns) >= 0)
-		return true;
-	return op->kind == VL_OP_VETH && vl_strmap_get(&df->dead_ns, op->u.veth.peer_ns) >= 0;
+	bool dead = vl_strmap_get(&df->dead_ns, op->ns) >= 0;
+	if (op->kind == VL_OP_NETNS)
+		return false;
+	if (op->kind == VL_OP_VETH)
+		return dead && vl_strmap_get(&df->dead_ns, op->u.veth.peer_ns) >= 0;
+	return dead;
 }
 
 static bool changes_in_place(enum vl_op_kind k)
@@ -233,6 +243,9 @@ static void classify(struct differ *df)
 		if (op->kind == VL_OP_NETNS)
 			vl_strmap_add(&df->dead_ns, own(df, op->ns), 1);
 		gone_devs(df, op);
+		/* removing an address flushes the routes through its prefix */
+		if (op->kind == VL_OP_ADDR && vl_strmap_get(&df->gone_ns, op->ns) < 0)
+			vl_strmap_add(&df->gone_ns, own(df, op->ns), 1);
 	}
 	for (size_t j = 0; j < n->nops; j++)
 		if (df->fate[j] == F_CHANGED && is_device(n->ops[j].kind)) {

@@ -30,7 +30,7 @@ view() {
 	local ns
 	for ns in $(ls /run/netns | grep "^vlab-$lab-" | sort); do
 		echo "== $ns"
-		ip -n "$ns" -o link | sed -E 's/^[0-9]+: //; s/@[a-z0-9]+:/:/; s/ state [A-Z]+//; s/ qlen [0-9]+//; s/link\/ether [0-9a-f:]+ brd [0-9a-f:]+//; s/ link-netns.*//; s/\\.*//; s/ +$//' | sort
+		ip -n "$ns" -o link 2>/dev/null | sed -E 's/^[0-9]+: //; s/@[a-z0-9]+:/:/; s/ state [A-Z]+//; s/ qlen [0-9]+//; s/link\/ether [0-9a-f:]+ brd [0-9a-f:]+//; s/ link-netns.*//; s/\\.*//; s/ +$//' | sort
 		ip -n "$ns" -o addr | awk '{print $2, $3, $4}' | grep -v fe80 | sort
 		ip -n "$ns" route | sort
 		tc -n "$ns" qdisc | grep -v noqueue | sed 's/ refcnt [0-9]*//' | sort
