@@ -96,19 +96,35 @@ static void unlink_leaf(const char *lab, const char *leaf)
 	unlink(path);
 }
 
-/* Record the lab as it now is: file, hash, placements; namespaces as the
- * kernel has them (marked); no apply in progress. */
+/* Record the lab as it now is: file, hash, placements, no apply in
+ * progress; its namespaces: those recorded (st) and those the difference
+ * `d` created, without those it removed, when d is given; else the lab's
+ * marked namespaces as the kernel has them (after an undo). */
 static int record(const char *lab, const struct vl_state *st, const char *file, const char *hash,
-		  const struct vl_strv *place)
+		  const struct vl_strv *place, const struct vl_diff *d)
 {
 	struct vl_state s = {0};
 	s.file = (char *)file;
 	s.hash = (char *)hash;
 	s.status = (char *)"up";
-	vl_lab_netns(lab, NULL, &s.netns);
+	if (d) {
+		const struct vl_plan *p = &d->plan;
+		for (size_t i = 0; i < st->netns.n; i++) {
+			bool gone = false;
+			for (size_t k = 0; k < p->nops && !gone; k++)
+				gone = p->ops[k].kind == VL_OP_NETNS && p->ops[k].act == VL_ACT_REMOVE &&
+				       !strcmp(p->ops[k].ns, st->netns.v[i]);
+			if (!gone)
+				vl_strv_push(&s.netns, st->netns.v[i]);
+		}
+		for (size_t k = 0; k < p->nops; k++)
+			if (p->ops[k].kind == VL_OP_NETNS && p->ops[k].act == VL_ACT_CREATE)
+				vl_strv_push(&s.netns, p->ops[k].ns);
+	} else {
+		vl_lab_netns(lab, NULL, &s.netns);
+	}
 	if (place)
 		s.place = *place;
-	(void)st;
 	int r = vl_state_rewrite(lab, &s);
 	vl_strv_free(&s.netns);
 	return r;
@@ -155,7 +171,7 @@ static int recover(const char *lab, const struct vl_state *st, const struct vl_t
 		return VL_EXIT_KERNEL;
 	}
 	vl_buf_free(&err);
-	record(lab, st, st->file, st->hash, &st->place);
+	record(lab, st, st->file, st->hash, &st->place, NULL);
 	unlink_leaf(lab, "topology.next");
 	fprintf(stderr, "vlab: lab %s: undid an apply that was interrupted (killed) earlier\n", lab);
 	return 0;
@@ -190,7 +206,7 @@ int vl_apply_change(const struct vl_change *c)
 	}
 	if (r == 0) {
 		vl_state_write_file(lab, "topology", c->text, c->len, 0644);
-		record(lab, c->st, c->file, c->hash, c->place);
+		record(lab, c->st, c->file, c->hash, c->place, c->diff);
 		unlink_leaf(lab, "topology.next");
 		printf("vlab: lab %s changed: %zu removed, %zu changed, %zu created in %.3f s\n", lab,
 		       c->diff->nremove, c->diff->nchange, c->diff->ncreate, now_s() - t0);
@@ -208,7 +224,7 @@ int vl_apply_change(const struct vl_change *c)
 	err.len = 0;
 	int u = run_tolerant(lab, c->new, c->old, &err);
 	if (u == 0) {
-		record(lab, c->st, c->st->file, c->st->hash, &c->st->place);
+		record(lab, c->st, c->st->file, c->st->hash, &c->st->place, NULL);
 		unlink_leaf(lab, "topology.next");
 		fprintf(stderr, "vlab: lab %s left as it was (the change was undone)\n", lab);
 	} else {
@@ -433,7 +449,7 @@ int cmd_apply(int argc, char **argv)
 	if (!d.plan.nops) {
 		/* nothing in the kernel; the record follows the file */
 		vl_state_write_file(lab, "topology", text, len, 0644);
-		record(lab, &st, abs, hash, NULL);
+		record(lab, &st, abs, hash, NULL, &d);
 		printf("vlab: lab %s is as %s says: nothing to change\n", lab, file);
 		rc = VL_EXIT_OK;
 	} else {

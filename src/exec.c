@@ -613,6 +613,10 @@ static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 		FAIL(f, r, "marking (ifalias)", name);
 	if (d && d->altname[0] && !x->no_altname) {
 		r = vl_link_add_altname(&c->nl, ifindex, d->altname);
+		if (r < 0 && x->apply && (r == -EOPNOTSUPP || r == -EINVAL)) {
+			x->no_altname = true; /* an old kernel */
+			r = 0;
+		}
 		if (r < 0) {
 			snprintf(f->detail, sizeof(f->detail), "%s on", d->altname);
 			FAIL(f, r, "adding altname", name);
@@ -1403,8 +1407,10 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 		mark_existing(&x);
 	index_plan(&x);
 	uint32_t have = 0;
-	if (vl_plan_features(p) & (1u << VL_FEAT_ALTNAME)) {
-		/* altnames are a convenience: go on without them on old kernels */
+	if (!apply && vl_plan_features(p) & (1u << VL_FEAT_ALTNAME)) {
+		/* altnames are a convenience: go on without them on old kernels
+		 * (apply, a few devices: no probe namespace; a refusal is
+		 * taken as the answer, see after_create) */
 		vl_probe_features(1u << VL_FEAT_ALTNAME, &have);
 		x.no_altname = !(have & (1u << VL_FEAT_ALTNAME));
 	}
