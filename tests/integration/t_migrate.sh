@@ -74,6 +74,7 @@ mac2=$(ip -n vlab-$lab-a -o link show eth0 | sed 's/.*link\/ether \([0-9a-f:]*\)
 ip -n vlab-$lab-hv2 -d link show a-eth0 | grep -q "master vs2" || fail "a's port is not on vs2"
 ip -n vlab-$lab-hv1 link show a-eth0 >/dev/null 2>&1 && fail "a's port is still on hv1"
 grep -q "^place a%20eth0%20vs2" /run/vlab/$lab/state || fail "placement not recorded"
+"$VLAB" status $lab | grep -q "migrated: a eth0 now on switch vs2" || fail "status does not show the new placement"
 # hv3's VTEP sends a's frames to hv2 now (learnt entry, when there is one)
 ent=$(bridge -n vlab-$lab-hv3 fdb show dev vx61 2>/dev/null | grep "^$mac .*dst" || true)
 [ -z "$ent" ] || echo "$ent" | grep -q "dst 192.168.61.2" || fail "hv3's FDB still points elsewhere: $ent"
