@@ -64,7 +64,9 @@ wait $pinger
 got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping")
 lost=$((n - got))
 note "migration gap: $lost of $n packets lost (10 ms ping train from c on hv3), about $((lost * 10)) ms"
-[ "$lost" -le 30 ] || fail "gap too long: $lost packets lost"
+# under emulation (the qemu tier) everything is ~20x slower
+max=30; [ "$(hostname)" = vlab-qemu ] && max=150
+[ "$lost" -le $max ] || fail "gap too long: $lost packets lost"
 
 [ "$(stat -L -c %i /run/netns/vlab-$lab-a)" = "$ino" ] || fail "a's namespace was re-created"
 [ "$(proc_state $sleeper)" = S ] || fail "the process in a did not survive the move"

@@ -4,7 +4,7 @@
 # apply-state): each failed apply exits 3, names the injected fault, and
 # leaves the lab exactly as it was (the kernel view of every namespace is
 # compared) or as the file says, recorded so that the next apply and down
-# work. Then kill -9 at every phase (VLAB_FAULT_MODE=stop): the next apply
+# work; the same for migrate, and for SIGINT/TERM/HUP half-way. Then kill -9 at every phase (VLAB_FAULT_MODE=stop): the next apply
 # finishes the job, and down after a killed apply leaves nothing.
 . "$(dirname "$0")/lib.sh"
 lab=vapf
@@ -80,6 +80,34 @@ for at in $(seq 1 "$n") apply-lock apply-ops apply-state; do
 done
 echo "fault in each of $n operations and 3 phases: $as_old left as it was, $as_new as the file says, $bad problems"
 
+# migrate a (hv1 -> hv2 over the overlay) fails at each of its operations
+# and phases: the lab stays as it was; then it moves, and apply moves it back
+cp "$dir/v1.ini" "$dir/lab.ini"
+m=$("$VLAB" migrate $lab a hv2 --dry-run | sed -n '1s/.*: \([0-9]*\) to remove, \([0-9]*\) to change, \([0-9]*\) to create.*/\1 \2 \3/p' | awk '{print $1 + $2 + $3}')
+[ "${m:-0}" -ge 3 ] || fail "migrate's difference has only ${m:-0} operations"
+for at in $(seq 1 "$m") apply-lock apply-ops apply-state; do
+	err=$(VLAB_FAULT_AT=$at "$VLAB" migrate $lab a hv2 2>&1 >/dev/null); rc=$?
+	[ $rc = 3 ] || { echo "migrate at $at: exit $rc, want 3: $err"; bad=$((bad + 1)); }
+	[ "$(view)" = "$old" ] || { echo "migrate at $at: the lab changed"; diff <(echo "$old") <(view) | head; bad=$((bad + 1)); }
+	grep -q "^place" /run/vlab/$lab/state && { echo "migrate at $at: a placement was recorded"; bad=$((bad + 1)); }
+done
+"$VLAB" migrate $lab a hv2 >/dev/null || fail "migrate after the faults"
+"$VLAB" apply "$dir/lab.ini" >/dev/null || fail "apply moving a back"
+[ "$(view)" = "$old" ] || { echo "a moved back, but the lab is not as before"; bad=$((bad + 1)); }
+echo "migrate: $m ops + 3 phases failed in turn"
+
+# SIGINT/SIGTERM/SIGHUP half-way: exit 128+signal, the lab as it was
+for sig in INT TERM HUP; do
+	cp "$dir/v2.ini" "$dir/lab.ini"
+	VLAB_FAULT_AT=apply-ops VLAB_FAULT_MODE=stop "$VLAB" apply "$dir/lab.ini" >/dev/null 2>&1 &
+	pid=$!
+	wait_stopped $pid 30 || { echo "SIG$sig: apply never stopped"; bad=$((bad + 1)); }
+	kill -$sig $pid; kill -CONT $pid
+	wait $pid; rc=$?
+	[ $rc = "$(sig_rc $sig)" ] || { echo "SIG$sig: exit $rc, want $(sig_rc $sig)"; bad=$((bad + 1)); }
+	check "SIG$sig"
+done
+
 # kill -9 at each phase and a few operations; the next apply finishes
 kills=0
 for at in apply-lock apply-ops apply-state 1 $((n / 2)) "$n"; do
@@ -103,5 +131,5 @@ wait $pid 2>/dev/null
 "$VLAB" down $lab >/dev/null || fail "down after a killed apply failed"
 left=$(leftovers $lab)
 [ -z "$left" ] || fail "down after a killed apply left: $left"
-echo "apply faults: $n ops + 3 phases failed in turn ($as_old old, $as_new new), $kills kill -9 recovered, $bad problems"
+echo "apply faults: $n ops + 3 phases + 3 signals ($as_old old, $as_new new), migrate $m ops + 3 phases, $kills kill -9 recovered, $bad problems"
 [ $bad = 0 ]
