@@ -14,6 +14,11 @@
  *   down: down-lock      lab lock taken (directory made if it was missing)
  *         down-teardown  half the namespaces dropped
  *         down-state     namespaces gone, state not yet removed
+ *   apply, migrate: apply-lock   lab lock taken, state read
+ *         apply-ops      half the difference's operations done
+ *         apply-state    all done, the new state not yet recorded
+ * (for apply and migrate, k counts the difference's operations and fires
+ * once per process, so the undo that follows runs)
  * With VLAB_FAULT_MODE=stop the process stops itself (SIGSTOP) there
  * instead of failing, so a test can send SIGINT/TERM/HUP/KILL (then
  * SIGCONT) at a known point. Not for normal use. VLAB_PROFILE=1 prints where

@@ -4,8 +4,9 @@
 # apply-state): each failed apply exits 3, names the injected fault, and
 # leaves the lab exactly as it was (the kernel view of every namespace is
 # compared) or as the file says, recorded so that the next apply and down
-# work; the same for migrate, and for SIGINT/TERM/HUP half-way. Then kill -9 at every phase (VLAB_FAULT_MODE=stop): the next apply
-# finishes the job, and down after a killed apply leaves nothing.
+# work; the same for migrate, and for SIGINT/TERM/HUP half-way. Then
+# kill -9 at every phase (VLAB_FAULT_MODE=stop): the next apply finishes
+# the job, and down after a killed apply leaves nothing.
 . "$(dirname "$0")/lib.sh"
 lab=vapf
 dir=$(mktemp -d); trap 'rm -rf $dir; $VLAB down $lab >/dev/null 2>&1' EXIT
