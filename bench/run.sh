@@ -54,3 +54,33 @@ for n in $sizes; do
 done
 left=$(ip netns list | grep -c '^vlab-bench-' || true)
 [ "$left" = 0 ] || { echo "bench: $left namespaces left behind"; exit 1; }
+
+# vlab apply on the running 1000-VM lab (topologies/dc-1000.ini): one VM
+# added, its shaper set, then removed again; each is one apply, timed from
+# the command's start to its exit (parse + validate + plan of both files,
+# difference, kernel operations, state). VLAB_BENCH_APPLY=0 skips it.
+if [ "${VLAB_BENCH_APPLY:-1}" != 0 ]; then
+	dc=$here/../topologies/dc-1000.ini
+	cp "$dc" "$tmp/dc.ini"
+	t0=$(now)
+	"$vlab" up "$tmp/dc.ini" > /dev/null
+	t1=$(now)
+	apply_ms() { # prints ms of one `vlab apply` of $tmp/dc.ini
+		local a b
+		a=$(now)
+		"$vlab" apply "$tmp/dc.ini" > /dev/null || { echo "bench: apply failed" >&2; return 1; }
+		b=$(now)
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'
+	}
+	printf '[vm extra]\nhost = hv1\nnic = eth0 vs1 auto\n' >> "$tmp/dc.ini"
+	add=$(apply_ms)
+	sed -i 's/^nic = eth0 vs1 auto$/nic = eth0 vs1 auto rate=10mbit/' "$tmp/dc.ini"
+	shape=$(apply_ms)
+	cp "$dc" "$tmp/dc.ini"
+	del=$(apply_ms)
+	"$vlab" down dc1000 > /dev/null
+	printf 'apply on the running 1000-VM lab (up took %s s): add one VM %s ms, set its shaper %s ms, remove it %s ms\n' \
+		"$(secs "$t0" "$t1")" "$add" "$shape" "$del"
+	left=$(ip netns list | grep -c '^vlab-dc1000-' || true)
+	[ "$left" = 0 ] || { echo "bench: $left namespaces left behind"; exit 1; }
+fi

@@ -193,7 +193,7 @@ _vlab_words()
 _vlab()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="check plan graph up down status ls exec shell test capture stats impair link fault clean doctor help"
+	local commands="check plan graph up apply migrate down status ls exec shell test capture stats impair link fault clean doctor help"
 	COMPREPLY=()
 
 	if ((COMP_CWORD == 1)); then
@@ -206,7 +206,7 @@ _vlab()
 	local -a args=()
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--svg | --junit | --only | -j) ((i++)) ;;
+		--svg | --junit | --only | -j | --against | --switch) ((i++)) ;;
 		-*) ;;
 		*) args+=("${COMP_WORDS[i]}") ;;
 		esac
@@ -224,8 +224,10 @@ _vlab()
 		((${#args[@]} == 0)) && _vlab_files "$cur"
 		;;
 	plan)
-		if [[ $cur == -* ]]; then
-			_vlab_words "--json --teardown" "$cur"
+		if [[ $prev == --against ]]; then
+			_vlab_words "$(_vlab_labs)" "$cur"
+		elif [[ $cur == -* ]]; then
+			_vlab_words "--json --teardown --against" "$cur"
 		elif ((${#args[@]} == 0)); then
 			_vlab_files "$cur"
 		fi
@@ -239,6 +241,23 @@ _vlab()
 			_vlab_words "--svg" "$cur"
 		elif ((${#args[@]} == 0)); then
 			_vlab_files "$cur"
+		fi
+		;;
+	apply)
+		if [[ $cur == -* ]]; then
+			_vlab_words "--dry-run --json" "$cur"
+		elif ((${#args[@]} == 0)); then
+			_vlab_files "$cur"
+		fi
+		;;
+	migrate)
+		# vlab migrate LAB VM HOST [--switch SW] [--dry-run]
+		if [[ $cur == -* ]]; then
+			_vlab_words "--switch --dry-run --json" "$cur"
+		elif ((${#args[@]} == 0)); then
+			_vlab_words "$(_vlab_labs)" "$cur"
+		elif ((${#args[@]} <= 2)) && [[ $prev != --switch ]]; then
+			_vlab_words "$(_vlab_nodes "${args[0]}")" "$cur"
 		fi
 		;;
 	down)

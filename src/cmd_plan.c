@@ -1,5 +1,6 @@
 /* vlab plan FILE [--json] [--teardown]: what `vlab up` would do, without
- * root and without touching the kernel. */
+ * root and without touching the kernel. --against LAB: what `vlab apply
+ * FILE` would do to running LAB (src/cmd_apply.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 
 int cmd_plan(int argc, char **argv)
 {
-	const char *file = NULL;
+	const char *file = NULL, *against = NULL;
 	bool json = false, teardown = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -17,6 +18,8 @@ int cmd_plan(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--teardown")) {
 			teardown = true;
+		} else if (!strcmp(argv[i], "--against") && i + 1 < argc) {
+			against = argv[++i]; /* the difference apply would run */
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "vlab plan: unknown option \"%s\"\n", argv[i]);
 			vl_usage(stderr, "plan");
@@ -34,6 +37,8 @@ int cmd_plan(int argc, char **argv)
 		return VL_EXIT_USAGE;
 	}
 
+	if (against)
+		return vl_diff_against(file, against, json);
 	struct vl_plan p;
 	int rc = vl_load_plan(file, false, &p);
 	if (rc)

@@ -243,10 +243,22 @@ static void show_lab(const char *lab, bool json, struct vl_buf *out, int home)
 			vl_buf_json_str(out, st.file);
 		else
 			vl_buf_add(out, "null");
+		/* NICs `vlab migrate` moved: "NODE NIC SWITCH" */
+		vl_buf_add(out, ",\"placements\":[");
+		for (size_t i = 0; have && i < st.place.n; i++) {
+			vl_buf_add(out, i ? "," : "");
+			vl_buf_json_str(out, st.place.v[i]);
+		}
+		vl_buf_add(out, "]");
 		vl_buf_add(out, ",\"nodes\":[");
 	} else {
 		printf("lab %s (%s)%s%s, %zu namespaces\n", lab, status, have && st.file ? " from " : "",
 		       have && st.file ? st.file : "", ns.n);
+		for (size_t i = 0; have && i < st.place.n; i++) {
+			char node[64], nic[64], sw[64];
+			if (sscanf(st.place.v[i], "%63s %63s %63s", node, nic, sw) == 3)
+				printf("  migrated: %s %s now on switch %s (vlab migrate)\n", node, nic, sw);
+		}
 	}
 	for (size_t i = 0; i < ns.n; i++) {
 		struct node_info ni = {0};

@@ -53,7 +53,9 @@ static int check_running(const char *lab, const char *hash, const char *file)
 		rc = -1; /* success, nothing done */
 	} else {
 		fprintf(stderr, "vlab: lab %s is running from a different version of its topology "
-			"(%s); run `vlab down %s` first\n", lab, st.file ? st.file : "?", lab);
+			"(%s); run `vlab apply %s` to change it in place (`vlab apply %s --dry-run` "
+			"shows what changes), or `vlab down %s` first\n", lab, st.file ? st.file : "?",
+			file, file, lab);
 		rc = VL_EXIT_FAIL;
 	}
 	vl_state_free(&st);

@@ -38,12 +38,15 @@ struct nsctx {
 	struct vl_nl nl;
 	int next_ifindex;
 	bool created;        /* its /run/netns file is ours (rollback deletes it) */
-	int ready;           /* 1 built, -1 failed or never, 0 not yet (under ready_lock) */
+	bool existing;       /* apply: a namespace of the running lab, opened on first use */
+	int ready;           /* 1 built, -1 failed or never, 0 not yet (under ready_lock);
+			      * -2 existing, not opened yet */
 };
 
 struct devent {
 	int ns;          /* -1 = empty slot */
-	int ifindex;
+	int ifindex;     /* 0: deleted (apply), look further */
+	bool foreign;    /* apply: found without the lab's ifalias mark */
 	char name[VL_DEVNAME_MAX];
 };
 
@@ -68,6 +71,8 @@ struct exec {
 	long fault_at;   /* VLAB_FAULT_AT (test-only), 0 = off */
 	bool fault_stop; /* VLAB_FAULT_MODE=stop: SIGSTOP instead of failing */
 	volatile sig_atomic_t *stop;
+	bool apply;      /* running a difference on a running lab */
+	bool tolerant;   /* apply: what exists already is fine (undo, recovery) */
 
 	/* the first failure, from whichever thread */
 	pthread_mutex_t lock;
@@ -190,7 +195,7 @@ static int dev_find(const struct exec *x, int ns, const char *name)
 		return 0;
 	size_t h = dev_hash(ns, name) & (x->devs_cap - 1);
 	while (x->devs[h].ns >= 0) {
-		if (x->devs[h].ns == ns && !strcmp(x->devs[h].name, name))
+		if (x->devs[h].ns == ns && x->devs[h].ifindex && !strcmp(x->devs[h].name, name))
 			return x->devs[h].ifindex;
 		h = (h + 1) & (x->devs_cap - 1);
 	}
@@ -322,8 +327,14 @@ static void phase_fail(struct exec *x, const char *phase)
 /* Test-only hook: should operation i fail (or stop the process) here? */
 static bool fault_here(struct exec *x, size_t i)
 {
+	static bool apply_fired; /* apply: the undo run must not fail again */
 	if (x->fault_at <= 0 || (size_t)x->fault_at != i + 1)
 		return false;
+	if (x->apply) {
+		if (apply_fired)
+			return false;
+		apply_fired = true;
+	}
 	if (x->fault_stop) {
 		raise(SIGSTOP); /* the test kills us now, mid-up */
 		return false;
@@ -602,6 +613,10 @@ static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 		FAIL(f, r, "marking (ifalias)", name);
 	if (d && d->altname[0] && !x->no_altname) {
 		r = vl_link_add_altname(&c->nl, ifindex, d->altname);
+		if (r < 0 && x->apply && (r == -EOPNOTSUPP || r == -EINVAL)) {
+			x->no_altname = true; /* an old kernel */
+			r = 0;
+		}
 		if (r < 0) {
 			snprintf(f->detail, sizeof(f->detail), "%s on", d->altname);
 			FAIL(f, r, "adding altname", name);
@@ -831,8 +846,269 @@ static int op_nat(struct exec *x, int ns, const struct vl_op *op, struct opfail 
 	return 0;
 }
 
+
+/* ---- apply: a difference run on a running lab ---- */
+
+struct dump_arg {
+	struct exec *x;
+	int ns;
+};
+
+static int dump_dev(int ifindex, const char *name, const char *alias, void *arg)
+{
+	struct dump_arg *a = arg;
+	struct exec *x = a->x;
+	dev_put(x, a->ns, name, ifindex);
+	size_t h = dev_hash(a->ns, name) & (x->devs_cap - 1);
+	while (x->devs[h].ns >= 0) {
+		if (x->devs[h].ns == a->ns && x->devs[h].ifindex == ifindex &&
+		    !strcmp(x->devs[h].name, name)) {
+			x->devs[h].foreign = strcmp(alias, x->alias) != 0;
+			break;
+		}
+		h = (h + 1) & (x->devs_cap - 1);
+	}
+	if (ifindex >= x->ns[a->ns].next_ifindex)
+		x->ns[a->ns].next_ifindex = ifindex + 1;
+	return 0;
+}
+
+/* Open a namespace of the running lab (main thread): its fd, a socket
+ * inside it, and its devices (names, ifindexes, marks) so ops find them
+ * and new devices get free ifindexes. */
+static int open_existing(struct exec *x, int ns, struct opfail *f)
+{
+	struct nsctx *c = &x->ns[ns];
+	if (!vl_netns_has_mark(c->name, x->p->lab)) {
+		f->hint = "it is not a namespace of this lab (no vlab mark): vlab will not change it";
+		FAIL(f, -ENOENT, "opening namespace", c->name);
+	}
+	int fd = vl_netns_open(c->name);
+	if (fd < 0)
+		FAIL(f, fd, "opening namespace", c->name);
+	c->nsfd = fd;
+	int r = enter(x, ns);
+	if (r < 0)
+		FAIL(f, r, "entering namespace", c->name);
+	r = vl_nl_open(&c->nl, NETLINK_ROUTE);
+	if (r < 0)
+		FAIL(f, r, "opening netlink in", c->name);
+	struct dump_arg a = {x, ns};
+	r = vl_link_dump(&c->nl, dump_dev, &a);
+	if (r < 0)
+		FAIL(f, r, "listing devices of", c->name);
+	c->ready = 1;
+	return 0;
+}
+
+/* Namespace ns usable now: built (new) or opened (existing). */
+static int use_ns(struct exec *x, int ns, struct opfail *f)
+{
+	if (x->ns[ns].ready == -2)
+		return open_existing(x, ns, f);
+	if (!wait_ready(x, ns)) {
+		if (stopping(x))
+			return -ECANCELED;
+		FAIL(f, -ENOENT, "using namespace (it was not created)", x->ns[ns].name);
+	}
+	return 0;
+}
+
+static struct devent *dev_entry(struct exec *x, int ns, const char *name)
+{
+	if (!x->devs_cap)
+		return NULL;
+	size_t h = dev_hash(ns, name) & (x->devs_cap - 1);
+	while (x->devs[h].ns >= 0) {
+		if (x->devs[h].ns == ns && x->devs[h].ifindex && !strcmp(x->devs[h].name, name))
+			return &x->devs[h];
+		h = (h + 1) & (x->devs_cap - 1);
+	}
+	return NULL;
+}
+
+static void dev_forget(struct exec *x, int ns, const char *name)
+{
+	struct devent *e = ns >= 0 ? dev_entry(x, ns, name) : NULL;
+	if (e)
+		e->ifindex = 0;
+}
+
+/* Absent is what a remove wants. */
+static bool absent(int r)
+{
+	return r == -ENOENT || r == -ENODEV || r == -ESRCH || r == -EADDRNOTAVAIL;
+}
+
+static int write_sysctl(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int r = enter(x, ns);
+	if (r < 0)
+		FAIL(f, r, "entering namespace", op->ns);
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/%s", op->u.sysctl.key);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		FAIL(f, -errno, "setting sysctl", op->u.sysctl.key);
+	size_t len = strlen(op->u.sysctl.value);
+	r = write(fd, op->u.sysctl.value, len) == (ssize_t)len ? 0 : -errno;
+	close(fd);
+	if (r < 0)
+		FAIL(f, r, "setting sysctl", op->u.sysctl.key);
+	return 0;
+}
+
+static int remove_netns(struct exec *x, const struct vl_op *op, struct opfail *f)
+{
+	if (!vl_netns_exists(op->ns))
+		return 0;
+	if (!vl_netns_has_mark(op->ns, x->p->lab)) {
+		f->hint = "it is not a namespace of this lab (no vlab mark): vlab will not delete it";
+		FAIL(f, -EPERM, "deleting namespace", op->ns);
+	}
+	int r = vl_netns_delete(op->ns);
+	if (r < 0)
+		FAIL(f, r, "deleting namespace", op->ns);
+	vl_etc_netns_remove(op->ns);
+	return 0;
+}
+
+static int remove_link(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	struct devent *e = dev_entry(x, ns, op->dev);
+	if (!e)
+		return 0;
+	if (e->foreign) {
+		f->hint = "it has no vlab mark (ifalias vlab:<lab>): vlab will not delete it";
+		FAIL(f, -EPERM, "deleting", op->dev);
+	}
+	int r = vl_link_del(&x->ns[ns].nl, e->ifindex);
+	if (r < 0 && !absent(r))
+		FAIL(f, r, "deleting", op->dev);
+	e->ifindex = 0;
+	if (op->kind == VL_OP_VETH)
+		dev_forget(x, ns_find(x, op->u.veth.peer_ns), op->u.veth.peer_dev);
+	return 0;
+}
+
+static int run_remove(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	struct nsctx *c = &x->ns[ns];
+	int idx = dev_find(x, ns, op->dev), r = 0;
+	const char *what = "removing";
+	switch (op->kind) {
+	case VL_OP_BRIDGE:
+	case VL_OP_VETH:
+	case VL_OP_VLAN:
+	case VL_OP_VXLAN:
+	case VL_OP_GENEVE:
+		return remove_link(x, ns, op, f);
+	case VL_OP_HOSTS:
+		vl_etc_netns_remove(op->ns);
+		return 0;
+	case VL_OP_NAT:
+		f->hint = "vlab cannot remove NAT from a running router: down and up the lab";
+		FAIL(f, -EOPNOTSUPP, "removing NAT out of", op->dev);
+	case VL_OP_ROUTE: {
+		int fam = op->u.route.dst.family ? op->u.route.dst.family : op->u.route.via.family;
+		r = vl_route_del(&c->nl, &op->u.route.dst, fam);
+		what = "removing route in";
+		break;
+	}
+	default:
+		break;
+	}
+	if (op->kind != VL_OP_ROUTE) {
+		if (!idx)
+			return 0; /* the device is gone, and with it what was on it */
+		switch (op->kind) {
+		case VL_OP_ADDR:
+			r = vl_addr_del(&c->nl, idx, &op->u.addr.addr);
+			what = "removing address from";
+			break;
+		case VL_OP_FDB:
+			r = vl_fdb_del(&c->nl, idx, &op->u.fdb.dst);
+			what = "removing flood entry from";
+			break;
+		case VL_OP_BRPORT:
+			r = vl_link_brport_vlan(&c->nl, idx, op->u.brport.self, op->u.brport.vid, false,
+						false, true);
+			what = "removing vlan from";
+			break;
+		case VL_OP_QDISC:
+		case VL_OP_MIRROR:
+			r = vl_qdisc_del(&c->nl, idx, op->kind == VL_OP_MIRROR);
+			what = op->kind == VL_OP_MIRROR ? "removing mirror from" : "removing shaping from";
+			if (r == -EINVAL)
+				r = 0; /* no such qdisc */
+			break;
+		default:
+			return 0;
+		}
+	}
+	if (r < 0 && !absent(r))
+		FAIL(f, r, what, op->kind == VL_OP_ROUTE ? op->ns : op->dev);
+	return 0;
+}
+
+static int run_change(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int idx;
+	switch (op->kind) {
+	case VL_OP_SYSCTL:
+		return write_sysctl(x, ns, op, f);
+	case VL_OP_QDISC: {
+		if (need_dev(x, ns, op->dev, f, &idx) < 0)
+			return f->err;
+		int r = vl_tc_reshape(&x->ns[ns].nl, idx, op->d.mtu, &op->u.qdisc.shape);
+		if (r < 0)
+			FAIL(f, r, "changing shaping of", op->dev);
+		return 0;
+	}
+	default:
+		FAIL(f, -EINVAL, "changing in place (not supported for this kind)", op->dev);
+	}
+}
+
+/* Apply's create: a device that exists already is fine when tolerant;
+ * other ops' EEXIST too. */
+static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opfail *f);
+
+static int run_apply_op(struct exec *x, const struct vl_op *op, struct opfail *f)
+{
+	if (op->kind == VL_OP_HOSTS && op->act == VL_ACT_CHANGE) {
+		int r = write_hosts(x);
+		if (r < 0)
+			FAIL(f, r, "writing hosts file", op->u.hosts.path);
+		x->hosts_written = true;
+		return 0;
+	}
+	int ns = ns_find(x, op->ns);
+	if (ns < 0)
+		FAIL(f, -ENOENT, "finding namespace (not in the plan's list)", op->ns);
+	if (op->act == VL_ACT_REMOVE && op->kind == VL_OP_NETNS)
+		return remove_netns(x, op, f);
+	if (op->kind == VL_OP_HOSTS)
+		return op->act == VL_ACT_REMOVE ? (vl_etc_netns_remove(op->ns), 0) : op_hosts(x, op, f);
+	int r = use_ns(x, ns, f);
+	if (r < 0)
+		return r;
+	if (op->act == VL_ACT_REMOVE)
+		return run_remove(x, ns, op, f);
+	if (op->act == VL_ACT_CHANGE)
+		return run_change(x, ns, op, f);
+	if (op->kind == VL_OP_VETH) {
+		int pns = ns_find(x, op->u.veth.peer_ns);
+		if (pns >= 0 && (r = use_ns(x, pns, f)) < 0)
+			return r;
+	}
+	return run_create(x, ns, op, f);
+}
+
 static int run_op(struct exec *x, const struct vl_op *op, struct opfail *f)
 {
+	if (x->apply)
+		return run_apply_op(x, op, f);
 	int ns = ns_find(x, op->ns);
 	if (ns < 0)
 		FAIL(f, -ENOENT, "finding namespace (not in the plan's list)", op->ns);
@@ -850,9 +1126,44 @@ static int run_op(struct exec *x, const struct vl_op *op, struct opfail *f)
 			FAIL(f, -ENOENT, "using namespace (it was not created)", op->u.veth.peer_ns);
 		}
 	}
+	return run_create(x, ns, op, f);
+}
+
+static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	if (x->apply && x->tolerant && op->kind != VL_OP_NETNS && op->kind != VL_OP_SYSCTL) {
+		int r;
+		if ((op->kind == VL_OP_BRIDGE || op->kind == VL_OP_VETH || op->kind == VL_OP_VLAN ||
+		     op->kind == VL_OP_VXLAN || op->kind == VL_OP_GENEVE) && dev_find(x, ns, op->dev))
+			return 0; /* there already */
+		if (op->kind == VL_OP_QDISC) {
+			int idx;
+			if (need_dev(x, ns, op->dev, f, &idx) < 0)
+				return f->err;
+			r = vl_tc_reshape(&x->ns[ns].nl, idx, op->d.mtu, &op->u.qdisc.shape);
+			if (r < 0)
+				FAIL(f, r, "changing shaping of", op->dev);
+			return 0;
+		}
+		struct opfail g = {0};
+		x->tolerant = false;
+		r = run_create(x, ns, op, &g);
+		x->tolerant = true;
+		if (r == -EEXIST)
+			return 0;
+		*f = g;
+		return r;
+	}
+	if (x->apply && op->kind == VL_OP_ROUTE) {
+		/* run again after an address or device went: still there is done */
+		int r = op_route(x, ns, op, f);
+		return r == -EEXIST ? 0 : r;
+	}
 	switch (op->kind) {
-	case VL_OP_NETNS:
-	case VL_OP_SYSCTL: return 0; /* done by the namespace phase */
+	case VL_OP_NETNS: return 0; /* done by the namespace phase */
+	case VL_OP_SYSCTL:
+		/* apply: a sysctl of a namespace that exists already */
+		return x->apply && x->netns_op[ns] < 0 ? write_sysctl(x, ns, op, f) : 0;
 	case VL_OP_HOSTS: return op_hosts(x, op, f);
 	case VL_OP_BRIDGE: return op_bridge(x, ns, op, f);
 	case VL_OP_VETH: return op_veth(x, ns, op, f);
@@ -944,6 +1255,8 @@ static void index_plan(struct exec *x)
 		int ns = ns_find(x, op->ns);
 		if (ns < 0)
 			continue; /* run_op reports it */
+		if (op->act != VL_ACT_CREATE || x->ns[ns].existing)
+			continue; /* apply: the main loop runs it */
 		if (op->kind == VL_OP_NETNS) {
 			if (x->netns_op[ns] < 0)
 				x->nbuild++;
@@ -1005,10 +1318,57 @@ static void *hosts_worker(void *arg)
 	return NULL;
 }
 
+/* Built by the namespace workers, not the main loop. */
+static bool by_workers(struct exec *x, const struct vl_op *op)
+{
+	if (op->kind != VL_OP_NETNS && op->kind != VL_OP_SYSCTL)
+		return false;
+	if (!x->apply)
+		return true;
+	if (op->act != VL_ACT_CREATE)
+		return false;
+	int ns = ns_find(x, op->ns);
+	return op->kind == VL_OP_NETNS || ns < 0 || x->netns_op[ns] >= 0;
+}
+
+/* apply: which namespaces exist already (opened on first use, never
+ * created): those without a create op, and, when tolerant, those of the
+ * lab that exist. */
+static void mark_existing(struct exec *x)
+{
+	bool *create = xcalloc(x->nns + 1, sizeof(bool));
+	for (size_t i = 0; i < x->p->nops; i++) {
+		const struct vl_op *op = &x->p->ops[i];
+		int ns = op->kind == VL_OP_NETNS && op->act == VL_ACT_CREATE ? ns_find(x, op->ns) : -1;
+		if (ns >= 0)
+			create[ns] = true;
+	}
+	for (size_t i = 0; i < x->nns; i++)
+		x->ns[i].existing = !create[i] || (x->tolerant && vl_netns_exists(x->ns[i].name) &&
+						   vl_netns_has_mark(x->ns[i].name, x->p->lab));
+	free(create);
+}
+
+static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *stop,
+		    struct vl_buf *err, struct vl_exec_stats *st, bool apply, bool tolerant);
+
 int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *stop,
 		 struct vl_buf *err, struct vl_exec_stats *st)
 {
-	struct exec x = {.p = p, .cur = -1, .state_fd = state_fd, .stop = stop, .err = err};
+	return exec_run(p, state_fd, stop, err, st, false, false);
+}
+
+int vl_exec_apply(const struct vl_plan *diff, int state_fd, bool tolerant,
+		  volatile sig_atomic_t *stop, struct vl_buf *err, struct vl_exec_stats *st)
+{
+	return exec_run(diff, state_fd, stop, err, st, true, tolerant);
+}
+
+static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *stop,
+		    struct vl_buf *err, struct vl_exec_stats *st, bool apply, bool tolerant)
+{
+	struct exec x = {.p = p, .cur = -1, .state_fd = state_fd, .stop = stop, .err = err,
+			 .apply = apply, .tolerant = tolerant};
 	double t0 = now_s();
 	const char *fe = getenv("VLAB_FAULT_AT");
 	const char *fm = getenv("VLAB_FAULT_MODE");
@@ -1043,10 +1403,14 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 		x.ns[i].next_ifindex = FIRST_IFINDEX;
 	}
 	nsmap_build(&x);
+	if (apply)
+		mark_existing(&x);
 	index_plan(&x);
 	uint32_t have = 0;
-	if (vl_plan_features(p) & (1u << VL_FEAT_ALTNAME)) {
-		/* altnames are a convenience: go on without them on old kernels */
+	if (!apply && vl_plan_features(p) & (1u << VL_FEAT_ALTNAME)) {
+		/* altnames are a convenience: go on without them on old kernels
+		 * (apply, a few devices: no probe namespace; a refusal is
+		 * taken as the answer, see after_create) */
 		vl_probe_features(1u << VL_FEAT_ALTNAME, &have);
 		x.no_altname = !(have & (1u << VL_FEAT_ALTNAME));
 	}
@@ -1059,29 +1423,29 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 	pthread_mutex_init(&x.ready_lock, NULL);
 	pthread_cond_init(&x.ready_cv, NULL);
 	for (size_t i = 0; i < x.nns; i++)
-		x.ns[i].ready = x.netns_op[i] >= 0 ? 0 : -1;
+		x.ns[i].ready = x.ns[i].existing ? -2 : x.netns_op[i] >= 0 ? 0 : -1;
 	pthread_t ns_tid[16];
 	size_t ns_threads = start_ns_workers(&x, ns_tid, 16);
 
 	pthread_t hosts_tid;
 	bool hosts_thread = false;
-	for (size_t i = 0; i < p->nops && !hosts_thread && !stopping(&x); i++)
+	for (size_t i = 0; i < p->nops && !apply && !hosts_thread && !stopping(&x); i++)
 		if (p->ops[i].kind == VL_OP_HOSTS)
 			hosts_thread = pthread_create(&hosts_tid, NULL, hosts_worker, &x) == 0;
 
 	/* ops of the main loop, for the `devices` fault phase (test-only) */
 	size_t nmain = 0, done = 0;
 	for (size_t i = 0; i < p->nops; i++)
-		nmain += !(p->ops[i].kind == VL_OP_NETNS || p->ops[i].kind == VL_OP_SYSCTL ||
+		nmain += !(by_workers(&x, &p->ops[i]) ||
 			   (p->ops[i].kind == VL_OP_HOSTS && hosts_thread));
 	for (size_t i = 0; i < p->nops && !stopping(&x); i++) {
 		const struct vl_op *op = &p->ops[i];
 		struct opfail f = {0};
-		if (op->kind == VL_OP_NETNS || op->kind == VL_OP_SYSCTL ||
-		    (op->kind == VL_OP_HOSTS && hosts_thread))
+		if (by_workers(&x, op) || (op->kind == VL_OP_HOSTS && hosts_thread))
 			continue;
-		if (done++ == nmain / 2 && vl_fault_phase("devices") < 0) {
-			phase_fail(&x, "devices");
+		const char *phase = apply ? "apply-ops" : "devices";
+		if (done++ == nmain / 2 && vl_fault_phase(phase) < 0) {
+			phase_fail(&x, phase);
 			break;
 		}
 		if (stopping(&x))

@@ -545,6 +545,11 @@ static void json_op(struct vl_buf *o, const struct vl_op *op)
 	vl_buf_add(o, "}");
 }
 
+void vl_op_json(const struct vl_op *op, struct vl_buf *out)
+{
+	json_op(out, op);
+}
+
 static void json_teardown(const struct vl_plan *p, struct vl_buf *o)
 {
 	bool first = true;

@@ -243,6 +243,8 @@ int vl_state_parse(FILE *f, const char *lab, struct vl_state *s)
 			slot = &s->hash;
 		else if (!strcmp(line, "status"))
 			slot = &s->status;
+		else if (!strcmp(line, "applying"))
+			slot = &s->applying;
 		if (slot) {
 			free(*slot);
 			*slot = val;
@@ -252,6 +254,10 @@ int vl_state_parse(FILE *f, const char *lab, struct vl_state *s)
 			s->pid = strtol(val, NULL, 10);
 		else if (!strcmp(line, "netns") && lab_ns_ok(lab, val))
 			vl_strv_push(&s->netns, val);
+		else if (!strcmp(line, "place"))
+			vl_strv_push(&s->place, val);
+		else if (!strcmp(line, "nplace"))
+			vl_strv_push(&s->nplace, val);
 		else
 			s->bad++;
 		free(val);
@@ -290,7 +296,10 @@ void vl_state_free(struct vl_state *s)
 	free(s->file);
 	free(s->hash);
 	free(s->status);
+	free(s->applying);
 	vl_strv_free(&s->netns);
+	vl_strv_free(&s->place);
+	vl_strv_free(&s->nplace);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -315,6 +324,8 @@ static int create_fresh(int dfd, const char *leaf, const char *shown, int flags,
 	}
 	return -EEXIST;
 }
+
+static void copy_topology(const char *lab, const char *file);
 
 int vl_state_begin(const char *lab, const char *file, const char *hash)
 {
@@ -344,7 +355,96 @@ int vl_state_begin(const char *lab, const char *file, const char *hash)
 		close(fd);
 		return r;
 	}
+	copy_topology(lab, file);
 	return fd;
+}
+
+/* The copy `apply` diffs against when the file has been edited since. */
+static void copy_topology(const char *lab, const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct vl_buf b = {0};
+	char chunk[65536];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		vl_buf_addn(&b, chunk, (size_t)n);
+	close(fd);
+	if (n == 0)
+		vl_state_write_file(lab, "topology", b.s ? b.s : "", b.len, 0644);
+	vl_buf_free(&b);
+}
+
+char *vl_state_read_text(const char *lab, const char *leaf, size_t *len)
+{
+	char path[300];
+	vl_state_path(path, sizeof(path), lab, leaf);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct vl_buf b = {0};
+	char chunk[65536];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		vl_buf_addn(&b, chunk, (size_t)n);
+	int e = errno;
+	close(fd);
+	if (n < 0) {
+		vl_buf_free(&b);
+		errno = e;
+		return NULL;
+	}
+	if (len)
+		*len = b.len;
+	return b.s ? b.s : xstrdup("");
+}
+
+static void put_line(struct vl_buf *b, const char *key, const char *val)
+{
+	vl_buf_add(b, key);
+	vl_buf_add(b, " ");
+	put_escaped(b, val);
+	vl_buf_add(b, "\n");
+}
+
+int vl_state_rewrite(const char *lab, const struct vl_state *s)
+{
+	struct vl_buf b = {0};
+	vl_buf_add(&b, "# vlab state 2: what `vlab up` built; read by down, status, ls, clean.\n"
+		       "# One \"key value\" a line; values %XX-escaped (bytes outside ! to ~, and %).\n");
+	put_line(&b, "lab", lab);
+	put_line(&b, "file", s->file ? s->file : "");
+	put_line(&b, "hash", s->hash ? s->hash : "");
+	vl_buf_printf(&b, "pid %ld\n", (long)getpid());
+	put_line(&b, "status", s->status ? s->status : "up");
+	if (s->applying)
+		put_line(&b, "applying", s->applying);
+	for (size_t i = 0; i < s->netns.n; i++)
+		put_line(&b, "netns", s->netns.v[i]);
+	for (size_t i = 0; i < s->place.n; i++)
+		put_line(&b, "place", s->place.v[i]);
+	for (size_t i = 0; s->applying && i < s->nplace.n; i++)
+		put_line(&b, "nplace", s->nplace.v[i]);
+	int r = vl_state_write_file(lab, "state", b.s, b.len, 0644);
+	vl_buf_free(&b);
+	return r;
+}
+
+int vl_state_append(const char *lab, const char *key, const char *value)
+{
+	char path[300];
+	vl_state_path(path, sizeof(path), lab, "state");
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct vl_buf b = {0};
+	put_line(&b, key, value);
+	ssize_t n = write(fd, b.s, b.len);
+	int r = n == (ssize_t)b.len ? 0 : n < 0 ? -errno : -EIO;
+	vl_buf_free(&b);
+	close(fd);
+	return r;
 }
 
 int vl_state_add_netns(int fd, const char *ns)
@@ -395,7 +495,8 @@ int vl_state_write_file(const char *lab, const char *leaf, const char *data, siz
 void vl_state_remove(const char *lab)
 {
 	static const char *const leaves[] = {"state", "state.tmp", "hosts", "hosts.tmp",
-					     "changes", "changes.tmp", "lock"};
+					     "changes", "changes.tmp", "topology", "topology.tmp", "topology.next",
+					     "topology.next.tmp", "lock"};
 	if (!vl_lab_name_ok(lab, NULL))
 		return;
 	int run = open(VL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -33,6 +33,33 @@ int cmd_stats(int argc, char **argv);
 int cmd_impair(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_fault(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+
+/* Shared by apply, migrate and plan --against (src/cmd_apply.c). */
+struct vl_state;
+struct vl_diff;
+struct vl_strv;
+/* The running lab's topology: its recorded copy with the recorded
+ * placements; NULL (message printed) when there is none. */
+struct vl_topology *vl_running_topology(const char *lab, const struct vl_state *st);
+void vl_apply_places(struct vl_topology *t, const struct vl_strv *place);
+/* Lock the lab (unless dry) and read its state; 0 or an exit code. */
+int vl_apply_begin(const char *lab, bool dry, int *lock, struct vl_state *st);
+/* Print the difference between running LAB and FILE; an exit code. */
+int vl_diff_against(const char *file, const char *lab, bool json);
+struct vl_change {
+	const char *lab;
+	const struct vl_state *st;        /* as read before the change */
+	const struct vl_topology *old, *new;
+	const struct vl_diff *diff;       /* old -> new */
+	const char *text;                 /* topology text of `new` */
+	size_t len;
+	const char *file, *hash;          /* recorded for `new` */
+	const struct vl_strv *place;      /* placements of `new` (migrate) */
+};
+/* Run the change with its record, undo and commit; an exit code. */
+int vl_apply_change(const struct vl_change *c);
 
 /* Parse and validate FILE, printing every diagnostic to stderr. Returns a
  * topology (caller frees with vl_topology_free + free) or NULL when the file

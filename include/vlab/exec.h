@@ -14,6 +14,11 @@
  *   down: down-lock      lab lock taken (directory made if it was missing)
  *         down-teardown  half the namespaces dropped
  *         down-state     namespaces gone, state not yet removed
+ *   apply, migrate: apply-lock   lab lock taken, state read
+ *         apply-ops      half the difference's operations done
+ *         apply-state    all done, the new state not yet recorded
+ * (for apply and migrate, k counts the difference's operations and fires
+ * once per process, so the undo that follows runs)
  * With VLAB_FAULT_MODE=stop the process stops itself (SIGSTOP) there
  * instead of failing, so a test can send SIGINT/TERM/HUP/KILL (then
  * SIGCONT) at a known point. Not for normal use. VLAB_PROFILE=1 prints where
@@ -191,6 +196,28 @@ int vl_nft_masquerade(const char *oifname);
  * seq >= `begin` (the batch-begin message itself is answered with an error
  * when the kernel lacks nf_tables). Exported for unit tests. */
 int vl_nft_scan_acks(const void *buf, size_t len, uint32_t begin, uint32_t last);
+
+/* ---- changing a running lab (src/nl_del.c; `apply`, `migrate`) ---- */
+/* Every device of the current namespace: cb(ifindex, name, ifalias). */
+int vl_link_dump(struct vl_nl *nl, int (*cb)(int ifindex, const char *name, const char *alias,
+					     void *arg), void *arg);
+int vl_link_del(struct vl_nl *nl, int ifindex);
+int vl_addr_del(struct vl_nl *nl, int ifindex, const struct vl_prefix *p);
+int vl_route_del(struct vl_nl *nl, const struct vl_prefix *dst, int family);
+int vl_qdisc_del(struct vl_nl *nl, int ifindex, bool clsact); /* root, or clsact (mirrors) */
+int vl_fdb_del(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst);
+/* Change the shaping of a device in place (see nl_del.c). */
+int vl_tc_reshape(struct vl_nl *nl, int ifindex, int mtu, const struct vl_shape *s);
+
+/* Run a difference (vl_plan_diff) on the running lab: namespaces without a
+ * create op are opened, not created (and must carry the lab's mark);
+ * removes of what is absent succeed. `tolerant` (undoing a failed apply,
+ * finishing a killed one) also accepts what exists already. On failure
+ * the namespaces it created are deleted and -1 returned (1 on a signal);
+ * undoing the rest is the caller's (the reverse difference). The fault
+ * hook counts the difference's operations and fires once per process. */
+int vl_exec_apply(const struct vl_plan *diff, int state_fd, bool tolerant,
+		  volatile sig_atomic_t *stop, struct vl_buf *err, struct vl_exec_stats *st);
 
 /* Join a lab node the way `ip netns exec` does (netns, private mount ns,
  * /sys of that netns, the files of /etc/netns/<ns> over /etc). 0, or an exit code

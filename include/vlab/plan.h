@@ -48,8 +48,17 @@ struct vl_op_dev {
 					* reaches the namespace holding it */
 };
 
+/* What an operation does to a running lab: plans of `up` only create;
+ * the difference `apply` runs (vl_plan_diff) also removes and changes. */
+enum vl_op_act {
+	VL_ACT_CREATE = 0, /* as in a plan of `up` */
+	VL_ACT_REMOVE,     /* delete what the op created (absent: nothing to do) */
+	VL_ACT_CHANGE,     /* in place: qdisc replaced, sysctl rewritten, hosts file rewritten */
+};
+
 struct vl_op {
 	enum vl_op_kind kind;
+	unsigned char act;               /* enum vl_op_act */
 	char node[VL_NODE_NAME_MAX + 1]; /* which node/switch this is for (messages) */
 	char ns[VL_NSNAME_MAX];          /* namespace the operation runs in */
 	char dev[VL_DEVNAME_MAX];        /* device it creates or changes */
@@ -124,5 +133,46 @@ uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
 /* Fill in the tbf burst and limit a shape runs with on a device of `mtu`
  * (as the plan shows them and the kernel reports them back). */
 void vl_shape_derive(struct vl_shape *sh, int mtu);
+
+/* One operation as a JSON object (as in vl_plan_json's "ops"). */
+void vl_op_json(const struct vl_op *op, struct vl_buf *out);
+
+/* ---- the difference between a running lab and its edited file (src/plan_diff.c) ----
+ * Pure data, like a plan: which operations remove, change or create, so
+ * that the lab built from `old` becomes the lab `new` describes. Untouched
+ * namespaces stay: only what changed, and what the kernel removes with it
+ * (addresses, routes, qdiscs of a device that is re-created) is redone. */
+struct vl_diff {
+	/* removes (in reverse plan order), then changes, then creates (in
+	 * plan order); plan.netns lists every namespace an op touches
+	 * (existing ones are opened, new ones created); plan.hosts is the
+	 * new hosts file */
+	struct vl_plan plan;
+	size_t nremove, nchange, ncreate;
+	/* why the change cannot be made in place (one line each); when any,
+	 * the plan is empty */
+	struct vl_strv refuse;
+};
+
+/* The difference between the plans of two validated topologies of the
+ * same lab. Checks first what cannot change in place (lab name, a node's
+ * kind, lab-wide IPv6/DAD, NAT): reasons go to d->refuse. */
+int vl_plan_diff(const struct vl_topology *old, const struct vl_topology *new,
+		 struct vl_diff *d);
+/* The same from two plans (no refusal checks; unit tests, migrate). */
+void vl_plan_diff_plans(const struct vl_plan *old, const struct vl_plan *new,
+			struct vl_diff *d);
+void vl_diff_free(struct vl_diff *d);
+/* "apply to lab X: N to remove, N to change, N to create" then one line
+ * per op, "- ", "~ " or "+ " before vl_op_describe's text. */
+void vl_diff_print(const struct vl_diff *d, struct vl_buf *out);
+void vl_diff_json(const struct vl_diff *d, struct vl_buf *out);
+
+/* Plug NODE's NIC into switch SW in a validated topology (a migration
+ * recorded in the state): the NIC keeps its MAC, MTU and addresses; the
+ * node's host becomes the switch's host. 0, or -ENOENT when NODE, NIC or SW
+ * is not there (or SW is not a switch), -EINVAL when NIC is a [link] end. */
+int vl_topology_place(struct vl_topology *t, const char *node, const char *nic,
+		      const char *sw);
 
 #endif

@@ -31,6 +31,11 @@ struct vl_state {
 	char *status;       /* "building", "up" */
 	long pid;
 	struct vl_strv netns;
+	/* `vlab migrate`: "place NODE NIC SWITCH" lines, one value each
+	 * ("NODE NIC SWITCH", blanks escaped); the last line per NIC wins */
+	struct vl_strv place;
+	char *applying;     /* hash of topology.next while an apply runs (or died) */
+	struct vl_strv nplace; /* the placements topology.next goes with */
 	size_t bad;         /* lines ignored: malformed or unknown */
 };
 
@@ -73,6 +78,16 @@ void vl_state_remove(const char *lab);
 void vl_state_list(struct vl_strv *labs);
 /* Hex digest of a file's content (64-bit FNV-1a); caller frees. */
 char *vl_file_hash(const char *path);
+
+/* The copy of the topology a lab runs from: /run/vlab/<lab>/topology
+ * (written by vl_state_begin and by `apply`), and topology.next while an
+ * apply runs. Read without following links; caller frees; NULL + errno. */
+char *vl_state_read_text(const char *lab, const char *leaf, size_t *len);
+/* Rewrite the whole state file atomically from `s` (lab, file, hash, pid,
+ * status, applying, netns, place). 0 or -errno. */
+int vl_state_rewrite(const char *lab, const struct vl_state *s);
+/* Append one escaped "key value" line to the state; 0 or -errno. */
+int vl_state_append(const char *lab, const char *key, const char *value);
 
 /* Commands shared by up/down/status/...: */
 /* 0 when root; else prints why `cmd` needs it and returns VL_EXIT_PERM. */
