@@ -36,14 +36,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 int vl_link_dump(struct vl_nl *nl, int (*cb)(int ifindex, const char *name, const char *alias,
 					     void *arg), void *arg)
 {
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
 	struct dump_ctx c = {cb, arg};
-	return vl_nl_dump(nl, nlh, link_cb, &c);
+	return vl_nl_dump_all(nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, &c);
 }
 
 int vl_link_del(struct vl_nl *nl, int ifindex)

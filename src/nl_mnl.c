@@ -174,6 +174,16 @@ int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
 	return recv_answer(nl, nlh->nlmsg_seq, cb, data);
 }
 
+int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
+		   int (*cb)(const struct nlmsghdr *, void *), void *data)
+{
+	char buf[256] = {0};
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	mnl_nlmsg_put_extra_header(nlh, hdr); /* zeroed: AF_UNSPEC, every device */
+	return vl_nl_dump(nl, nlh, cb, data);
+}
+
 /* ---- requests libnl 3.7 has no setter for ---- */
 
 static struct nlmsghdr *link_msg(char *buf, int type, int family, int ifindex)

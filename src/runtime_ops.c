@@ -165,13 +165,7 @@ static int inside(void *arg)
 	int r = vl_nl_open(&nl, NETLINK_ROUTE);
 	if (r < 0)
 		return r;
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	r = vl_nl_dump(&nl, nlh, find_cb, o);
+	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), find_cb, o);
 	char mark[VL_ALTNAME_MAX];
 	snprintf(mark, sizeof(mark), "%s%s", VL_ALIAS_PREFIX, o->lab);
 	if (r == 0 && !o->ifindex) {

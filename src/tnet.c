@@ -816,13 +816,8 @@ int vl_tnet_addrs(int nsfd, struct vl_ifaddr **out, size_t *n)
 	*n = 0;
 	if (r < 0)
 		return r;
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
 	struct addr_acc acc = {0};
-	r = vl_nl_dump(&nl, nlh, addr_cb, &acc);
+	r = vl_nl_dump_all(&nl, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, &acc);
 	vl_nl_close(&nl);
 	*out = acc.v;
 	*n = acc.n;
@@ -873,12 +868,7 @@ static int link_dump(int nsfd, struct link_acc *acc)
 	int r = nl_in(nsfd, &nl);
 	if (r < 0)
 		return r;
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	r = vl_nl_dump(&nl, nlh, link_cb, acc);
+	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, acc);
 	vl_nl_close(&nl);
 	return r < 0 ? r : 0;
 }
