@@ -166,10 +166,8 @@ static pid_t start_process(struct job *j, int lock)
 static int stop_faults(const char *cmd, const char *labarg, const char *which)
 {
 	char node[VL_NODE_NAME_MAX + 1] = "", nic[VL_DEVNAME_MAX] = "";
-	if (which && vl_rt_split(which, node, sizeof(node), nic, sizeof(nic)) < 0) {
-		fprintf(stderr, "vlab fault: \"%s\" is not NODE:IF (say vm1:eth0)\n", which);
+	if (which && vl_rt_nodeif("fault", which, node, nic) < 0)
 		return VL_EXIT_USAGE;
-	}
 	struct vl_rt_lab L;
 	int rc = vl_rt_open(cmd, labarg, false, &L);
 	if (rc) {
@@ -244,8 +242,7 @@ int cmd_fault(int argc, char **argv)
 		return VL_EXIT_USAGE;
 	}
 	char node[VL_NODE_NAME_MAX + 1], nic[VL_DEVNAME_MAX];
-	if (vl_rt_split(argv[2], node, sizeof(node), nic, sizeof(nic)) < 0) {
-		fprintf(stderr, "vlab fault: \"%s\" is not NODE:IF (say vm1:eth0)\n", argv[2]);
+	if (vl_rt_nodeif("fault", argv[2], node, nic) < 0) {
 		vl_usage(stderr, "fault");
 		return VL_EXIT_USAGE;
 	}
@@ -263,9 +260,7 @@ int cmd_fault(int argc, char **argv)
 	if (rc)
 		goto out;
 	j.lab = L.lab;
-	if (vl_rt_locate(L.t, node, nic, VL_DIR_OUT, &j.me, &err) < 0) {
-		fprintf(stderr, "vlab fault: %s\n", err.s);
-		vl_buf_free(&err);
+	if (vl_rt_where("fault", L.t, node, nic, VL_DIR_OUT, &j.me) < 0) {
 		rc = VL_EXIT_USAGE;
 		goto out;
 	}

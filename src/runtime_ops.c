@@ -101,6 +101,38 @@ int vl_rt_open(const char *cmd, const char *arg, bool lock, struct vl_rt_lab *L)
 	return 0;
 }
 
+int vl_rt_nodeif(const char *cmd, const char *arg, char node[VL_NODE_NAME_MAX + 1],
+		 char nic[VL_DEVNAME_MAX])
+{
+	if (vl_rt_split(arg, node, VL_NODE_NAME_MAX + 1, nic, VL_DEVNAME_MAX) == 0)
+		return 0;
+	fprintf(stderr, "vlab %s: \"%s\" is not NODE:IF (say vm1:eth0)\n", cmd, arg);
+	return -1;
+}
+
+int vl_rt_where(const char *cmd, const struct vl_topology *t, const char *node, const char *nic,
+		int dir, struct vl_rt_place *out)
+{
+	struct vl_buf err = {0};
+	if (vl_rt_locate(t, node, nic, dir, out, &err) == 0)
+		return 0;
+	fprintf(stderr, "vlab %s: %s\n", cmd, err.s);
+	vl_buf_free(&err);
+	return -1;
+}
+
+bool vl_rt_fault_busy(const char *cmd, const struct vl_changes *c, const char *lab,
+		      const char *node, const char *nic)
+{
+	int fi = vl_changes_fault(c, node, nic);
+	if (fi < 0)
+		return false;
+	fprintf(stderr, "vlab %s: fault \"%s\" (pid %ld) is running on %s:%s; end it first "
+		"(vlab fault %s --stop %s:%s); nothing changed\n", cmd, c->faults[fi].what,
+		c->faults[fi].pid, node, nic, lab, node, nic);
+	return true;
+}
+
 void vl_rt_close(struct vl_rt_lab *L)
 {
 	vl_state_unlock(L->lock);
