@@ -24,18 +24,11 @@
 #include "vlab/sig.h"
 #include "vlab/state.h"
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleep until `t` (monotonic) or a signal. */
 static void sleep_until(double t)
 {
 	while (!vl_sig_caught()) {
-		double left = t - mono();
+		double left = t - vl_mono_s();
 		if (left <= 0)
 			return;
 		struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
@@ -95,7 +88,7 @@ static int restore(const struct job *j)
 
 static int fault_main(struct job *j)
 {
-	double t0 = mono();
+	double t0 = vl_mono_s();
 	double end = j->f.duration_us ? t0 + (double)j->f.duration_us / 1e6 : 0;
 	double half = (double)j->f.period_us / 2e6, next = t0 + half;
 	bool down = true; /* flap: the parent pulled the cable */
@@ -105,7 +98,7 @@ static int fault_main(struct job *j)
 		if (end && wake > end)
 			wake = end;
 		sleep_until(wake);
-		if (vl_sig_caught() || (end && mono() >= end))
+		if (vl_sig_caught() || (end && vl_mono_s() >= end))
 			break;
 		int t = take(j, &lock, false);
 		if (t == 0)
@@ -116,8 +109,8 @@ static int fault_main(struct job *j)
 			vl_state_unlock(lock);
 		}
 		next += half;
-		if (next < mono())
-			next = mono() + half; /* late (a long lock wait): no burst of changes */
+		if (next < vl_mono_s())
+			next = vl_mono_s() + half; /* late (a long lock wait): no burst of changes */
 	}
 	/* the end: restore and leave no record, under the lock (a busy lab
 	 * is waited for: what the fault changed must not stay) */
@@ -187,12 +180,12 @@ static int stop_faults(const char *cmd, const char *labarg, const char *which)
 		if (vl_proc_is(f->pid, f->start) && kill((pid_t)f->pid, SIGTERM) == 0)
 			n++;
 	}
-	double until = mono() + VL_RT_LOCK_WAIT + 5;
+	double until = vl_mono_s() + VL_RT_LOCK_WAIT + 5;
 	for (size_t i = 0; i < c.nfaults; i++) {
 		struct vl_rt_fault *f = &c.faults[i];
 		if (which && (strcmp(f->node, node) || strcmp(f->nic, nic)))
 			continue;
-		while (vl_proc_is(f->pid, f->start) && mono() < until) {
+		while (vl_proc_is(f->pid, f->start) && vl_mono_s() < until) {
 			struct timespec ts = {0, 5 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}

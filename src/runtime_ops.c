@@ -19,13 +19,6 @@
 #include "vlab/runtime.h"
 #include "vlab/state.h"
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 double vl_rt_now(void)
 {
 	struct timespec ts;
@@ -35,10 +28,10 @@ double vl_rt_now(void)
 
 int vl_rt_lock(const char *lab, double wait_s)
 {
-	double until = mono() + wait_s;
+	double until = vl_mono_s() + wait_s;
 	for (;;) {
 		int fd = vl_state_lock(lab, false, NULL);
-		if (fd != -EWOULDBLOCK || mono() >= until)
+		if (fd != -EWOULDBLOCK || vl_mono_s() >= until)
 			return fd;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
