@@ -25,13 +25,6 @@
 #include "vlab/sig.h"
 #include "vlab/state.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* "NODE NIC SWITCH" */
 static int split_place(const char *s, char *node, char *nic, char *sw)
 {
@@ -180,7 +173,7 @@ static int recover(const char *lab, const struct vl_state *st, const struct vl_t
 int vl_apply_change(const struct vl_change *c)
 {
 	const char *lab = c->lab;
-	double t0 = now_s();
+	double t0 = vl_mono_s();
 	if (vl_state_write_file(lab, "topology.next", c->text, c->len, 0644) < 0 ||
 	    vl_state_append(lab, "applying", c->hash) < 0) {
 		fprintf(stderr, "vlab: recording the change of lab %s in %s: %s\n", lab, VL_RUN_DIR,
@@ -209,7 +202,7 @@ int vl_apply_change(const struct vl_change *c)
 		record(lab, c->st, c->file, c->hash, c->place, c->diff);
 		unlink_leaf(lab, "topology.next");
 		printf("vlab: lab %s changed: %zu removed, %zu changed, %zu created in %.3f s\n", lab,
-		       c->diff->nremove, c->diff->nchange, c->diff->ncreate, now_s() - t0);
+		       c->diff->nremove, c->diff->nchange, c->diff->ncreate, vl_mono_s() - t0);
 		vl_buf_free(&err);
 		return VL_EXIT_OK;
 	}

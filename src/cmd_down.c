@@ -14,13 +14,6 @@
 #include "vlab/sig.h"
 #include "vlab/state.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int cmd_down(int argc, char **argv)
 {
 	if (argc != 2 || argv[1][0] == '-') {
@@ -37,7 +30,7 @@ int cmd_down(int argc, char **argv)
 	/* From here on a signal is noted and the teardown finished: a lab
 	 * half torn down helps nobody. Exit 128+signal afterwards. */
 	vl_sig_guard();
-	double t0 = now_s();
+	double t0 = vl_mono_s();
 	/* Always under the lab's lock, even when its directory does not exist
 	 * yet: an `up` that just started holds it (or will find us holding
 	 * it), so we never delete what a running `up` is making. */
@@ -94,7 +87,7 @@ int cmd_down(int argc, char **argv)
 		printf("vlab: lab %s is not running: nothing to remove\n", lab);
 	} else {
 		printf("vlab: lab %s is down: removed %d namespace%s in %.3f s\n", lab, n,
-		       n == 1 ? "" : "s", now_s() - t0);
+		       n == 1 ? "" : "s", vl_mono_s() - t0);
 	}
 out:
 	vl_state_unlock(lock);

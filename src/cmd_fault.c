@@ -24,18 +24,11 @@
 #include "vlab/sig.h"
 #include "vlab/state.h"
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleep until `t` (monotonic) or a signal. */
 static void sleep_until(double t)
 {
 	while (!vl_sig_caught()) {
-		double left = t - mono();
+		double left = t - vl_mono_s();
 		if (left <= 0)
 			return;
 		struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
@@ -95,7 +88,7 @@ static int restore(const struct job *j)
 
 static int fault_main(struct job *j)
 {
-	double t0 = mono();
+	double t0 = vl_mono_s();
 	double end = j->f.duration_us ? t0 + (double)j->f.duration_us / 1e6 : 0;
 	double half = (double)j->f.period_us / 2e6, next = t0 + half;
 	bool down = true; /* flap: the parent pulled the cable */
@@ -105,7 +98,7 @@ static int fault_main(struct job *j)
 		if (end && wake > end)
 			wake = end;
 		sleep_until(wake);
-		if (vl_sig_caught() || (end && mono() >= end))
+		if (vl_sig_caught() || (end && vl_mono_s() >= end))
 			break;
 		int t = take(j, &lock, false);
 		if (t == 0)
@@ -116,8 +109,8 @@ static int fault_main(struct job *j)
 			vl_state_unlock(lock);
 		}
 		next += half;
-		if (next < mono())
-			next = mono() + half; /* late (a long lock wait): no burst of changes */
+		if (next < vl_mono_s())
+			next = vl_mono_s() + half; /* late (a long lock wait): no burst of changes */
 	}
 	/* the end: restore and leave no record, under the lock (a busy lab
 	 * is waited for: what the fault changed must not stay) */
@@ -166,10 +159,8 @@ static pid_t start_process(struct job *j, int lock)
 static int stop_faults(const char *cmd, const char *labarg, const char *which)
 {
 	char node[VL_NODE_NAME_MAX + 1] = "", nic[VL_DEVNAME_MAX] = "";
-	if (which && vl_rt_split(which, node, sizeof(node), nic, sizeof(nic)) < 0) {
-		fprintf(stderr, "vlab fault: \"%s\" is not NODE:IF (say vm1:eth0)\n", which);
+	if (which && vl_rt_nodeif("fault", which, node, nic) < 0)
 		return VL_EXIT_USAGE;
-	}
 	struct vl_rt_lab L;
 	int rc = vl_rt_open(cmd, labarg, false, &L);
 	if (rc) {
@@ -189,12 +180,12 @@ static int stop_faults(const char *cmd, const char *labarg, const char *which)
 		if (vl_proc_is(f->pid, f->start) && kill((pid_t)f->pid, SIGTERM) == 0)
 			n++;
 	}
-	double until = mono() + VL_RT_LOCK_WAIT + 5;
+	double until = vl_mono_s() + VL_RT_LOCK_WAIT + 5;
 	for (size_t i = 0; i < c.nfaults; i++) {
 		struct vl_rt_fault *f = &c.faults[i];
 		if (which && (strcmp(f->node, node) || strcmp(f->nic, nic)))
 			continue;
-		while (vl_proc_is(f->pid, f->start) && mono() < until) {
+		while (vl_proc_is(f->pid, f->start) && vl_mono_s() < until) {
 			struct timespec ts = {0, 5 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
@@ -244,8 +235,7 @@ int cmd_fault(int argc, char **argv)
 		return VL_EXIT_USAGE;
 	}
 	char node[VL_NODE_NAME_MAX + 1], nic[VL_DEVNAME_MAX];
-	if (vl_rt_split(argv[2], node, sizeof(node), nic, sizeof(nic)) < 0) {
-		fprintf(stderr, "vlab fault: \"%s\" is not NODE:IF (say vm1:eth0)\n", argv[2]);
+	if (vl_rt_nodeif("fault", argv[2], node, nic) < 0) {
 		vl_usage(stderr, "fault");
 		return VL_EXIT_USAGE;
 	}
@@ -263,9 +253,7 @@ int cmd_fault(int argc, char **argv)
 	if (rc)
 		goto out;
 	j.lab = L.lab;
-	if (vl_rt_locate(L.t, node, nic, VL_DIR_OUT, &j.me, &err) < 0) {
-		fprintf(stderr, "vlab fault: %s\n", err.s);
-		vl_buf_free(&err);
+	if (vl_rt_where("fault", L.t, node, nic, VL_DIR_OUT, &j.me) < 0) {
 		rc = VL_EXIT_USAGE;
 		goto out;
 	}

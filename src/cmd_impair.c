@@ -71,10 +71,8 @@ int cmd_impair(int argc, char **argv)
 		fprintf(stderr, "vlab impair: give the lab and NODE:IF\n");
 		goto usage;
 	}
-	if (vl_rt_split(pos[1], node, sizeof(node), nic, sizeof(nic)) < 0) {
-		fprintf(stderr, "vlab impair: \"%s\" is not NODE:IF (say vm1:eth0)\n", pos[1]);
+	if (vl_rt_nodeif("impair", pos[1], node, nic) < 0)
 		goto usage;
-	}
 	if (mode == M_SET && !keys.n) {
 		fprintf(stderr, "vlab impair: what to change? KEY=VALUE (rate delay jitter loss duplicate "
 			"corrupt reorder burst limit), or --show, --reset, --clear\n");
@@ -101,9 +99,7 @@ int cmd_impair(int argc, char **argv)
 	struct vl_rt_place pl[2];
 	struct vl_buf err = {0};
 	for (int i = 0; i < nd; i++)
-		if (vl_rt_locate(L.t, node, nic, dirs[i], &pl[i], &err) < 0) {
-			fprintf(stderr, "vlab impair: %s\n", err.s);
-			vl_buf_free(&err);
+		if (vl_rt_where("impair", L.t, node, nic, dirs[i], &pl[i]) < 0) {
 			rc = VL_EXIT_USAGE;
 			goto close;
 		}
@@ -115,11 +111,7 @@ int cmd_impair(int argc, char **argv)
 			show_one(&L, node, nic, dirs[i], &pl[i], &c, &rc);
 		goto free_changes;
 	}
-	int fi = vl_changes_fault(&c, node, nic);
-	if (fi >= 0) {
-		fprintf(stderr, "vlab impair: fault \"%s\" (pid %ld) is running on %s:%s; end it first "
-			"(vlab fault %s --stop %s:%s); nothing changed\n", c.faults[fi].what,
-			c.faults[fi].pid, node, nic, L.lab, node, nic);
+	if (vl_rt_fault_busy("impair", &c, L.lab, node, nic)) {
 		rc = VL_EXIT_FAIL;
 		goto free_changes;
 	}

@@ -19,8 +19,7 @@ int cmd_link(int argc, char **argv)
 		vl_usage(stderr, "link");
 		return VL_EXIT_USAGE;
 	}
-	if (vl_rt_split(argv[2], node, sizeof(node), nic, sizeof(nic)) < 0) {
-		fprintf(stderr, "vlab link: \"%s\" is not NODE:IF (say vm1:eth0)\n", argv[2]);
+	if (vl_rt_nodeif("link", argv[2], node, nic) < 0) {
 		vl_usage(stderr, "link");
 		return VL_EXIT_USAGE;
 	}
@@ -32,22 +31,15 @@ int cmd_link(int argc, char **argv)
 		return rc;
 	}
 	struct vl_rt_place me, peer;
-	struct vl_buf err = {0};
 	struct vl_changes c = {0};
-	if (vl_rt_locate(L.t, node, nic, VL_DIR_OUT, &me, &err) < 0 ||
-	    vl_rt_locate(L.t, node, nic, VL_DIR_IN, &peer, &err) < 0) {
-		fprintf(stderr, "vlab link: %s\n", err.s);
-		vl_buf_free(&err);
+	if (vl_rt_where("link", L.t, node, nic, VL_DIR_OUT, &me) < 0 ||
+	    vl_rt_where("link", L.t, node, nic, VL_DIR_IN, &peer) < 0) {
 		rc = VL_EXIT_USAGE;
 		goto out;
 	}
 	vl_changes_read(L.lab, &c);
 	vl_changes_prune(&c);
-	int fi = vl_changes_fault(&c, node, nic);
-	if (fi >= 0) {
-		fprintf(stderr, "vlab link: fault \"%s\" (pid %ld) is running on %s:%s; end it first "
-			"(vlab fault %s --stop %s:%s); nothing changed\n", c.faults[fi].what,
-			c.faults[fi].pid, node, nic, L.lab, node, nic);
+	if (vl_rt_fault_busy("link", &c, L.lab, node, nic)) {
 		rc = VL_EXIT_FAIL;
 		goto out;
 	}

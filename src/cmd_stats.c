@@ -158,13 +158,6 @@ static void print_rows(const struct vl_stats_args *a, const struct vl_stat_row *
 	vl_buf_free(&b);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static int watch(const struct vl_stats_args *a, int home, struct vl_obs_lab *first,
 		 const struct selection *sel)
 {
@@ -175,7 +168,7 @@ static int watch(const struct vl_stats_args *a, int home, struct vl_obs_lab *fir
 	sigaction(SIGTERM, &sa, NULL);
 	struct vl_obs_lab prev = *first;
 	memset(first, 0, sizeof(*first));
-	double t0 = now_s();
+	double t0 = vl_mono_s();
 	int rc = VL_EXIT_OK;
 	for (long shown = 0; !stop && (!a->count || shown < a->count); shown++) {
 		struct timespec d = {(time_t)a->interval,
@@ -191,7 +184,7 @@ static int watch(const struct vl_stats_args *a, int home, struct vl_obs_lab *fir
 			rc = VL_EXIT_FAIL;
 			break;
 		}
-		double t1 = now_s();
+		double t1 = vl_mono_s();
 		struct vl_stat_row *rows;
 		/* the selection was made on the first read: namespaces and
 		 * interface positions may move, so select again by name */

@@ -110,27 +110,15 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static int dump(struct vl_nl *nl, int type, size_t hdr, int (*cb)(const struct nlmsghdr *, void *),
-		void *data)
-{
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, hdr);
-	g->rtgen_family = AF_UNSPEC;
-	return vl_nl_dump(nl, nlh, cb, data);
-}
-
 static int read_inside(void *arg)
 {
 	struct vl_nl nl;
 	int r = vl_nl_open(&nl, NETLINK_ROUTE);
 	if (r < 0)
 		return r;
-	r = dump(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, arg);
+	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, arg);
 	if (r == 0)
-		r = dump(&nl, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, arg);
+		r = vl_nl_dump_all(&nl, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, arg);
 	vl_nl_close(&nl);
 	struct node_info *ni = arg;
 	for (size_t i = 0; i < ni->n; i++)

@@ -380,13 +380,13 @@ static enum vl_result_status check_path(struct run *r, const struct vl_assert *a
 	struct vl_ifaddr *ha = NULL;
 	size_t nha = 0;
 	vl_tnet_addrs(hfd, &ha, &nha);
-	double deadline = vl_tnet_now() + timeout_of(a, DEFAULT_TIMEOUT);
+	double deadline = vl_mono_s() + timeout_of(a, DEFAULT_TIMEOUT);
 	/* rounds until the hop shows up; `t` gathers every answer seen, since
 	 * routers rate-limit their time-exceeded messages */
 	struct vl_trace t = {0}, round;
 	enum vl_result_status st = VL_RES_FAIL;
 	for (;;) {
-		double left = deadline - vl_tnet_now();
+		double left = deadline - vl_mono_s();
 		vl_trace_run(fd, &a->ep[1].addr, left > 1 ? 1 : (left > 0.2 ? left : 0.2), &stop_sig,
 			     &round);
 		if (round.reached)
@@ -403,7 +403,7 @@ static enum vl_result_status check_path(struct run *r, const struct vl_assert *a
 						      fmt(&t.hop[i], ad, sizeof(ad)), a->args[2]);
 					break;
 				}
-		if (st == VL_RES_PASS || stopped() || deadline - vl_tnet_now() < 0.3)
+		if (st == VL_RES_PASS || stopped() || deadline - vl_mono_s() < 0.3)
 			break;
 		nap(0.3);
 	}
@@ -450,7 +450,7 @@ static enum vl_result_status check_measure(struct run *r, const struct vl_assert
 					: "the target has no address");
 		return VL_RES_FAIL;
 	}
-	double deadline = vl_tnet_now() + timeout_of(a, DEFAULT_TIMEOUT);
+	double deadline = vl_mono_s() + timeout_of(a, DEFAULT_TIMEOUT);
 	char text[512];
 	do {
 		double v = 0;
@@ -497,7 +497,7 @@ static enum vl_result_status check_measure(struct run *r, const struct vl_assert
 			vl_buf_add(seen, text);
 			return VL_RES_PASS;
 		}
-	} while (!stopped() && vl_tnet_now() < deadline);
+	} while (!stopped() && vl_mono_s() < deadline);
 	vl_buf_add(seen, text);
 	return VL_RES_FAIL;
 }
@@ -575,11 +575,11 @@ static enum vl_result_status check_cmd(struct run *r, const struct vl_assert *a,
 		_exit(127);
 	}
 	close(pfd[1]);
-	double to = timeout_of(a, DEFAULT_TIMEOUT), deadline = vl_tnet_now() + to;
+	double to = timeout_of(a, DEFAULT_TIMEOUT), deadline = vl_mono_s() + to;
 	struct vl_buf out = {0};
 	bool killed = false;
 	for (;;) {
-		int ms = killed ? 1000 : (int)((deadline - vl_tnet_now()) * 1000);
+		int ms = killed ? 1000 : (int)((deadline - vl_mono_s()) * 1000);
 		if (!killed && (ms <= 0 || stopped())) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
@@ -599,7 +599,7 @@ static enum vl_result_status check_cmd(struct run *r, const struct vl_assert *a,
 	int status = 0;
 	/* the shell may have closed its output and still run: bounded wait */
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (!killed && (vl_tnet_now() >= deadline || stopped())) {
+		if (!killed && (vl_mono_s() >= deadline || stopped())) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			killed = true;
@@ -634,7 +634,7 @@ static void run_job(struct run *r, struct job *j)
 {
 	const struct vl_assert *a = j->a;
 	struct vl_buf seen = {0};
-	double t0 = vl_tnet_now();
+	double t0 = vl_mono_s();
 	enum vl_result_status st;
 	switch (a->kind) {
 	case VL_ASSERT_REACH: st = check_reach(r, a, &seen); break;
@@ -662,7 +662,7 @@ static void run_job(struct run *r, struct job *j)
 	pthread_mutex_lock(&r->mu);
 	j->res.status = st;
 	j->res.seen = seen.s;
-	j->res.seconds = vl_tnet_now() - t0;
+	j->res.seconds = vl_mono_s() - t0;
 	j->done = true;
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
@@ -839,7 +839,7 @@ static int run_tests(const char *lab, const struct vl_topology *t, const struct 
 	vl_strv_free(&lines);
 
 	bool color = !o->json && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	double t0 = vl_tnet_now();
+	double t0 = vl_mono_s();
 	if (!o->json)
 		vl_tap_begin(stdout, r.njobs);
 
@@ -889,7 +889,7 @@ static int run_tests(const char *lab, const struct vl_topology *t, const struct 
 	struct vl_result *res = xcalloc(r.njobs + 1, sizeof(*res));
 	for (size_t i = 0; i < r.njobs; i++)
 		res[i] = r.jobs[i].res;
-	struct vl_report rep = {lab, t->file, res, r.njobs, vl_tnet_now() - t0};
+	struct vl_report rep = {lab, t->file, res, r.njobs, vl_mono_s() - t0};
 	struct vl_totals tot;
 	vl_report_totals(res, r.njobs, &tot);
 	if (o->json)

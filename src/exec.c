@@ -1184,13 +1184,6 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 
 /* ---- the run ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Two descriptors per namespace (its fd and its socket) stay open. */
 static void raise_nofile(size_t nns)
 {
@@ -1369,7 +1362,7 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 {
 	struct exec x = {.p = p, .cur = -1, .state_fd = state_fd, .stop = stop, .err = err,
 			 .apply = apply, .tolerant = tolerant};
-	double t0 = now_s();
+	double t0 = vl_mono_s();
 	const char *fe = getenv("VLAB_FAULT_AT");
 	const char *fm = getenv("VLAB_FAULT_MODE");
 	char *fend = NULL;
@@ -1450,7 +1443,7 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 		}
 		if (stopping(&x))
 			break; /* a signal while stopped at the phase */
-		double t1 = prof ? now_s() : 0;
+		double t1 = prof ? vl_mono_s() : 0;
 		if (fault_here(&x, i)) {
 			set_fail(&x, i, NULL, true);
 			break;
@@ -1463,7 +1456,7 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 			break;
 		}
 		if (prof) {
-			kind_t[op->kind] += now_s() - t1;
+			kind_t[op->kind] += vl_mono_s() - t1;
 			kind_n[op->kind]++;
 		}
 	}
@@ -1488,7 +1481,7 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 	else
 		close_all(&x);
 	if (st) {
-		st->seconds = now_s() - t0;
+		st->seconds = vl_mono_s() - t0;
 		st->ops = p->nops;
 		st->netns = x.nns;
 	}
@@ -1573,7 +1566,7 @@ int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 		pthread_join(tid[t], NULL);
 	int existed = atomic_load(&d.existed);
 	/* Then confirm once, bounded: no entry and no mount left. */
-	double until = now_s() + wait_s;
+	double until = vl_mono_s() + wait_s;
 	for (;;) {
 		bool left = false;
 		for (size_t i = 0; i < n && !left; i++)
@@ -1594,7 +1587,7 @@ int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 			if (f)
 				fclose(f);
 		}
-		if (!left || now_s() > until)
+		if (!left || vl_mono_s() > until)
 			break;
 		for (size_t i = 0; i < n; i++)
 			vl_netns_delete(names[i]);

@@ -36,25 +36,14 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 int vl_link_dump(struct vl_nl *nl, int (*cb)(int ifindex, const char *name, const char *alias,
 					     void *arg), void *arg)
 {
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
 	struct dump_ctx c = {cb, arg};
-	return vl_nl_dump(nl, nlh, link_cb, &c);
+	return vl_nl_dump_all(nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, &c);
 }
 
 int vl_link_del(struct vl_nl *nl, int ifindex)
 {
 	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_DELLINK;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	return vl_nl_talk(nl, nlh);
+	return vl_nl_talk(nl, vl_link_msg(buf, RTM_DELLINK, AF_UNSPEC, ifindex));
 }
 
 int vl_addr_del(struct vl_nl *nl, int ifindex, const struct vl_prefix *p)
@@ -99,22 +88,6 @@ int vl_qdisc_del(struct vl_nl *nl, int ifindex, bool clsact)
 	t->tcm_parent = clsact ? TC_H_CLSACT : TC_H_ROOT;
 	if (clsact)
 		t->tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0);
-	return vl_nl_talk(nl, nlh);
-}
-
-int vl_fdb_del(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst)
-{
-	static const uint8_t zero[6];
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_DELNEIGH;
-	struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
-	nd->ndm_family = AF_BRIDGE;
-	nd->ndm_ifindex = ifindex;
-	nd->ndm_state = NUD_PERMANENT;
-	nd->ndm_flags = NTF_SELF;
-	mnl_attr_put(nlh, NDA_LLADDR, sizeof(zero), zero);
-	mnl_attr_put(nlh, NDA_DST, dst->family == AF_INET ? 4 : 16, dst->addr);
 	return vl_nl_talk(nl, nlh);
 }
 

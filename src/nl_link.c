@@ -117,11 +117,7 @@ int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up)
 int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6)
 {
 	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_NEWLINK, AF_UNSPEC, ifindex);
 	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	if (ipv4_too) {
 		struct nlattr *in = mnl_attr_nest_start(nlh, AF_INET);

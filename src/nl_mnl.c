@@ -174,9 +174,19 @@ int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
 	return recv_answer(nl, nlh->nlmsg_seq, cb, data);
 }
 
+int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
+		   int (*cb)(const struct nlmsghdr *, void *), void *data)
+{
+	char buf[256] = {0};
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	mnl_nlmsg_put_extra_header(nlh, hdr); /* zeroed: AF_UNSPEC, every device */
+	return vl_nl_dump(nl, nlh, cb, data);
+}
+
 /* ---- requests libnl 3.7 has no setter for ---- */
 
-static struct nlmsghdr *link_msg(char *buf, int type, int family, int ifindex)
+struct nlmsghdr *vl_link_msg(char *buf, int type, int family, int ifindex)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
@@ -189,7 +199,7 @@ static struct nlmsghdr *link_msg(char *buf, int type, int family, int ifindex)
 int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int default_pvid)
 {
 	char buf[512] = {0};
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, AF_UNSPEC, ifindex);
+	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_NEWLINK, AF_UNSPEC, ifindex);
 	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -206,7 +216,7 @@ int vl_link_brport_vlan(struct vl_nl *nl, int ifindex, bool self, int vid,
 			bool pvid, bool untagged, bool del)
 {
 	char buf[512] = {0};
-	struct nlmsghdr *nlh = link_msg(buf, del ? RTM_DELLINK : RTM_SETLINK, AF_BRIDGE, ifindex);
+	struct nlmsghdr *nlh = vl_link_msg(buf, del ? RTM_DELLINK : RTM_SETLINK, AF_BRIDGE, ifindex);
 	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	if (self)
 		mnl_attr_put_u16(nlh, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
@@ -223,7 +233,7 @@ int vl_link_brport_vlan(struct vl_nl *nl, int ifindex, bool self, int vid,
 int vl_link_set_isolated(struct vl_nl *nl, int ifindex)
 {
 	char buf[256] = {0};
-	struct nlmsghdr *nlh = link_msg(buf, RTM_SETLINK, AF_BRIDGE, ifindex);
+	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_SETLINK, AF_BRIDGE, ifindex);
 	struct nlattr *pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
 	mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, 1);
 	mnl_attr_nest_end(nlh, pi);
@@ -233,7 +243,7 @@ int vl_link_set_isolated(struct vl_nl *nl, int ifindex)
 int vl_link_add_altname(struct vl_nl *nl, int ifindex, const char *altname)
 {
 	char buf[512] = {0};
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINKPROP, AF_UNSPEC, ifindex);
+	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_NEWLINKPROP, AF_UNSPEC, ifindex);
 	nlh->nlmsg_flags |= NLM_F_EXCL | NLM_F_APPEND;
 	struct nlattr *pl = mnl_attr_nest_start(nlh, IFLA_PROP_LIST);
 	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, altname);
@@ -241,14 +251,14 @@ int vl_link_add_altname(struct vl_nl *nl, int ifindex, const char *altname)
 	return vl_nl_talk(nl, nlh);
 }
 
-/* Head-end replication: an all-zero MAC entry per remote VTEP, appended. */
-int vl_fdb_append(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst)
+/* The all-zero MAC entry of one remote VTEP (head-end replication). */
+static int fdb_zero(struct vl_nl *nl, int type, int flags, int ifindex, const struct vl_prefix *dst)
 {
 	static const uint8_t zero[6];
 	char buf[256] = {0};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_APPEND;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
 	struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 	nd->ndm_family = AF_BRIDGE;
 	nd->ndm_ifindex = ifindex;
@@ -257,4 +267,15 @@ int vl_fdb_append(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst)
 	mnl_attr_put(nlh, NDA_LLADDR, sizeof(zero), zero);
 	mnl_attr_put(nlh, NDA_DST, dst->family == AF_INET ? 4 : 16, dst->addr);
 	return vl_nl_talk(nl, nlh);
+}
+
+/* Head-end replication: an all-zero MAC entry per remote VTEP, appended. */
+int vl_fdb_append(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst)
+{
+	return fdb_zero(nl, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND, ifindex, dst);
+}
+
+int vl_fdb_del(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst)
+{
+	return fdb_zero(nl, RTM_DELNEIGH, 0, ifindex, dst);
 }

@@ -145,26 +145,15 @@ static int qdisc_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump(struct vl_nl *nl, int type, size_t hdr, int (*cb)(const struct nlmsghdr *, void *),
-		void *data)
-{
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	mnl_nlmsg_put_extra_header(nlh, hdr); /* zeroed: AF_UNSPEC, every device */
-	return vl_nl_dump(nl, nlh, cb, data);
-}
-
 static int read_inside(void *arg)
 {
 	struct vl_nl nl;
 	int r = vl_nl_open(&nl, NETLINK_ROUTE);
 	if (r < 0)
 		return r;
-	r = dump(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, arg);
+	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, arg);
 	if (r == 0)
-		r = dump(&nl, RTM_GETQDISC, sizeof(struct tcmsg), qdisc_cb, arg);
+		r = vl_nl_dump_all(&nl, RTM_GETQDISC, sizeof(struct tcmsg), qdisc_cb, arg);
 	vl_nl_close(&nl);
 	return r;
 }

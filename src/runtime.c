@@ -634,13 +634,6 @@ int vl_changes_fault(const struct vl_changes *c, const char *node, const char *n
 
 /* ---- down and status ---------------------------------------------------- */
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int vl_rt_end_faults(const char *lab)
 {
 	struct vl_changes c;
@@ -656,10 +649,10 @@ int vl_rt_end_faults(const char *lab)
 		if (kill((pid_t)f->pid, SIGKILL) == 0)
 			n++;
 	}
-	double until = mono_s() + 5;
+	double until = vl_mono_s() + 5;
 	for (size_t i = 0; i < c.nfaults; i++) {
 		struct vl_rt_fault *f = &c.faults[i];
-		while (vl_proc_is(f->pid, f->start) && mono_s() < until) {
+		while (vl_proc_is(f->pid, f->start) && vl_mono_s() < until) {
 			struct timespec ts = {0, 5 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}

@@ -19,13 +19,6 @@
 #include "vlab/runtime.h"
 #include "vlab/state.h"
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 double vl_rt_now(void)
 {
 	struct timespec ts;
@@ -35,10 +28,10 @@ double vl_rt_now(void)
 
 int vl_rt_lock(const char *lab, double wait_s)
 {
-	double until = mono() + wait_s;
+	double until = vl_mono_s() + wait_s;
 	for (;;) {
 		int fd = vl_state_lock(lab, false, NULL);
-		if (fd != -EWOULDBLOCK || mono() >= until)
+		if (fd != -EWOULDBLOCK || vl_mono_s() >= until)
 			return fd;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -99,6 +92,38 @@ int vl_rt_open(const char *cmd, const char *arg, bool lock, struct vl_rt_lab *L)
 		return VL_EXIT_FAIL;
 	}
 	return 0;
+}
+
+int vl_rt_nodeif(const char *cmd, const char *arg, char node[VL_NODE_NAME_MAX + 1],
+		 char nic[VL_DEVNAME_MAX])
+{
+	if (vl_rt_split(arg, node, VL_NODE_NAME_MAX + 1, nic, VL_DEVNAME_MAX) == 0)
+		return 0;
+	fprintf(stderr, "vlab %s: \"%s\" is not NODE:IF (say vm1:eth0)\n", cmd, arg);
+	return -1;
+}
+
+int vl_rt_where(const char *cmd, const struct vl_topology *t, const char *node, const char *nic,
+		int dir, struct vl_rt_place *out)
+{
+	struct vl_buf err = {0};
+	if (vl_rt_locate(t, node, nic, dir, out, &err) == 0)
+		return 0;
+	fprintf(stderr, "vlab %s: %s\n", cmd, err.s);
+	vl_buf_free(&err);
+	return -1;
+}
+
+bool vl_rt_fault_busy(const char *cmd, const struct vl_changes *c, const char *lab,
+		      const char *node, const char *nic)
+{
+	int fi = vl_changes_fault(c, node, nic);
+	if (fi < 0)
+		return false;
+	fprintf(stderr, "vlab %s: fault \"%s\" (pid %ld) is running on %s:%s; end it first "
+		"(vlab fault %s --stop %s:%s); nothing changed\n", cmd, c->faults[fi].what,
+		c->faults[fi].pid, node, nic, lab, node, nic);
+	return true;
 }
 
 void vl_rt_close(struct vl_rt_lab *L)
@@ -165,13 +190,7 @@ static int inside(void *arg)
 	int r = vl_nl_open(&nl, NETLINK_ROUTE);
 	if (r < 0)
 		return r;
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	r = vl_nl_dump(&nl, nlh, find_cb, o);
+	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), find_cb, o);
 	char mark[VL_ALTNAME_MAX];
 	snprintf(mark, sizeof(mark), "%s%s", VL_ALIAS_PREFIX, o->lab);
 	if (r == 0 && !o->ifindex) {

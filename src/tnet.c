@@ -45,13 +45,6 @@ void vl_tnet_fini(void)
 	home_fd = -1;
 }
 
-double vl_tnet_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void go_home(void)
 {
 	if (setns(home_fd, CLONE_NEWNET) < 0) {
@@ -72,7 +65,7 @@ int vl_tnet_socket(int nsfd, int domain, int type, int proto)
 
 static int ms_until(double t)
 {
-	double d = t - vl_tnet_now();
+	double d = t - vl_mono_s();
 	return d <= 0 ? 0 : (int)(d * 1000) + 1;
 }
 
@@ -301,7 +294,7 @@ static void ping_got(const struct icmp_info *in, void *arg)
 		p->received++;
 		double at = p->sent_at[in->seq % VL_PING_SEQ_MAX];
 		if (at > 0 && p->nrtt < VL_PING_RTT_MAX)
-			p->rtt[p->nrtt++] = vl_tnet_now() - at;
+			p->rtt[p->nrtt++] = vl_mono_s() - at;
 		p->sent_at[in->seq % VL_PING_SEQ_MAX] = 0;
 		return;
 	}
@@ -315,7 +308,7 @@ static void ping_got(const struct icmp_info *in, void *arg)
 int vl_ping_run(struct vl_ping *p, size_t n, const struct vl_ping_opts *o)
 {
 	int rc = 0;
-	double t0 = vl_tnet_now(), deadline = t0 + o->timeout;
+	double t0 = vl_mono_s(), deadline = t0 + o->timeout;
 	struct pollfd *pf = xcalloc(n ? n : 1, sizeof(*pf));
 	for (size_t i = 0; i < n; i++) {
 		p[i].sent = p[i].received = p[i].nrtt = 0;
@@ -337,7 +330,7 @@ int vl_ping_run(struct vl_ping *p, size_t n, const struct vl_ping_opts *o)
 		pf[i].events = POLLIN;
 	}
 	for (;;) {
-		double now = vl_tnet_now(), wake = deadline;
+		double now = vl_mono_s(), wake = deadline;
 		bool active = false;
 		if (o->stop && *o->stop)
 			break;
@@ -504,7 +497,7 @@ int vl_trace_run(int nsfd, const struct vl_prefix *dst, double wait,
 		if (r < 0)
 			t->send_err = -r;
 	}
-	double deadline = vl_tnet_now() + wait;
+	double deadline = vl_mono_s() + wait;
 	struct pollfd pf = {.fd = fd, .events = POLLIN};
 	while (!trace_complete(t) && !(stop && *stop)) {
 		int ms = ms_until(deadline);
@@ -588,10 +581,10 @@ int vl_tcp_check(int a_ns, int b_ns, const struct vl_prefix *dst, int port, doub
 		}
 	}
 	const char *who = lfd >= 0 ? "vlab's own listener" : "the listener already there";
-	double t0 = vl_tnet_now(), deadline = t0 + timeout;
+	double t0 = vl_mono_s(), deadline = t0 + timeout;
 	int tries = 0, e = 0, ok = 0;
 	while (!(stop && *stop)) {
-		double left = deadline - vl_tnet_now();
+		double left = deadline - vl_mono_s();
 		if (left <= 0 && tries)
 			break;
 		int fd;
@@ -602,7 +595,7 @@ int vl_tcp_check(int a_ns, int b_ns, const struct vl_prefix *dst, int port, doub
 			ok = 1;
 			break;
 		}
-		if (deadline - vl_tnet_now() > 0.1)
+		if (deadline - vl_mono_s() > 0.1)
 			nap(0.1);
 	}
 	if (lfd >= 0) {
@@ -616,7 +609,7 @@ int vl_tcp_check(int a_ns, int b_ns, const struct vl_prefix *dst, int port, doub
 	else
 		snprintf(seen, n, "connect to %s port %d: %s (%d attempt%s in %.1f s; %s)", a, port,
 			 e ? strerror(e) : "interrupted", tries, tries == 1 ? "" : "s",
-			 vl_tnet_now() - t0, lfd >= 0 ? "vlab listened there itself" :
+			 vl_mono_s() - t0, lfd >= 0 ? "vlab listened there itself" :
 			 b_ns >= 0 ? "something else holds the port there" : "not a lab node");
 	return ok;
 }
@@ -647,11 +640,11 @@ int vl_udp_check(int a_ns, int b_ns, const struct vl_prefix *dst, int port, doub
 	connect(afd, &s.sa, sl);
 	char token[32];
 	snprintf(token, sizeof(token), "vlab-test %u", (unsigned)fresh_id());
-	double t0 = vl_tnet_now(), deadline = t0 + timeout, next = t0;
+	double t0 = vl_mono_s(), deadline = t0 + timeout, next = t0;
 	int sent = 0, refused = 0, ok = 0, send_err = 0;
 	struct pollfd pf[2] = {{.fd = afd, .events = POLLIN}, {.fd = bfd, .events = POLLIN}};
-	while (!(stop && *stop) && vl_tnet_now() < deadline) {
-		if (vl_tnet_now() >= next) {
+	while (!(stop && *stop) && vl_mono_s() < deadline) {
+		if (vl_mono_s() >= next) {
 			if (send(afd, token, strlen(token), 0) < 0) {
 				if (errno == ECONNREFUSED)
 					refused++;
@@ -659,7 +652,7 @@ int vl_udp_check(int a_ns, int b_ns, const struct vl_prefix *dst, int port, doub
 					send_err = errno;
 			}
 			sent++;
-			next = vl_tnet_now() + 0.2;
+			next = vl_mono_s() + 0.2;
 		}
 		int ms = ms_until(next < deadline ? next : deadline);
 		if (poll(pf, bfd >= 0 ? 2 : 1, ms > 100 ? 100 : ms) <= 0)
@@ -687,7 +680,7 @@ int vl_udp_check(int a_ns, int b_ns, const struct vl_prefix *dst, int port, doub
 		if (bfd < 0 && refused)
 			break;
 	}
-	double took = vl_tnet_now() - t0;
+	double took = vl_mono_s() - t0;
 	if (ok)
 		snprintf(seen, n, "datagram to %s port %d answered (%s)", a, port,
 			 bfd >= 0 ? "vlab's own socket" : "the socket already there");
@@ -739,7 +732,7 @@ int vl_rate_measure(int a_ns, int b_ns, const struct vl_prefix *dst, double secs
 	static const char chunk[65536];
 	char sink[65536];
 	uint64_t got = 0;
-	double t0 = vl_tnet_now(), end = t0 + secs;
+	double t0 = vl_mono_s(), end = t0 + secs;
 	struct pollfd pf[2] = {{.fd = cfd, .events = POLLOUT}, {.fd = rfd, .events = POLLIN}};
 	while (!(stop && *stop)) {
 		int ms = ms_until(end);
@@ -755,7 +748,7 @@ int vl_rate_measure(int a_ns, int b_ns, const struct vl_prefix *dst, double secs
 				got += (uint64_t)r;
 		}
 	}
-	double took = vl_tnet_now() - t0;
+	double took = vl_mono_s() - t0;
 	*bps = took > 0 ? (double)got * 8 / took : 0;
 	rc = 0;
 out:
@@ -816,13 +809,8 @@ int vl_tnet_addrs(int nsfd, struct vl_ifaddr **out, size_t *n)
 	*n = 0;
 	if (r < 0)
 		return r;
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
 	struct addr_acc acc = {0};
-	r = vl_nl_dump(&nl, nlh, addr_cb, &acc);
+	r = vl_nl_dump_all(&nl, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, &acc);
 	vl_nl_close(&nl);
 	*out = acc.v;
 	*n = acc.n;
@@ -873,12 +861,7 @@ static int link_dump(int nsfd, struct link_acc *acc)
 	int r = nl_in(nsfd, &nl);
 	if (r < 0)
 		return r;
-	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	r = vl_nl_dump(&nl, nlh, link_cb, acc);
+	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, acc);
 	vl_nl_close(&nl);
 	return r < 0 ? r : 0;
 }

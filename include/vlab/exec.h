@@ -151,6 +151,14 @@ ssize_t vl_nl_recv(int fd, void *buf, size_t len, int timeout_ms);
 /* Dump: callback gets every message. */
 int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
 	       int (*cb)(const struct nlmsghdr *, void *), void *data);
+/* Dump every object of one kind (RTM_GETLINK, RTM_GETADDR, RTM_GETQDISC...)
+ * in the socket's namespace: `hdr` bytes of zeroed family header
+ * (AF_UNSPEC, no device filter). */
+int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
+		   int (*cb)(const struct nlmsghdr *, void *), void *data);
+/* Start a request about one device in `buf` (zeroed, 256 bytes or more):
+ * header of `type` and an ifinfomsg of `family` and `ifindex`. */
+struct nlmsghdr *vl_link_msg(char *buf, int type, int family, int ifindex);
 
 /* ---- device operations (src/nl_link.c, nl_mnl.c, nl_tc.c, nl_nft.c) ----
  * `ifindex` is chosen by the caller (fresh namespaces have only lo), so no

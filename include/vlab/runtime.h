@@ -152,6 +152,17 @@ struct vl_rt_lab {
 #define VL_RT_LOCK_WAIT 10.0
 int vl_rt_open(const char *cmd, const char *arg, bool lock, struct vl_rt_lab *L);
 void vl_rt_close(struct vl_rt_lab *L);
+/* The NODE:IF argument of `vlab CMD` split (vl_rt_split); -1 after printing
+ * that it is not NODE:IF. */
+int vl_rt_nodeif(const char *cmd, const char *arg, char node[VL_NODE_NAME_MAX + 1],
+		 char nic[VL_DEVNAME_MAX]);
+/* vl_rt_locate for `vlab CMD`; -1 after printing why not. */
+int vl_rt_where(const char *cmd, const struct vl_topology *t, const char *node, const char *nic,
+		int dir, struct vl_rt_place *out);
+/* True after printing that a fault runs on NODE:NIC, so `vlab CMD`
+ * changes nothing there. */
+bool vl_rt_fault_busy(const char *cmd, const struct vl_changes *c, const char *lab,
+		      const char *node, const char *nic);
 /* The lab's lock, retried for at most wait_s: fd, -EWOULDBLOCK, -ENOENT. */
 int vl_rt_lock(const char *lab, double wait_s);
 /* Read the shaping of device `dev` in namespace `ns` (a device carrying

@@ -22,7 +22,6 @@
 /* Remember our own namespace (call once, before any thread starts). */
 int vl_tnet_init(void);
 void vl_tnet_fini(void);
-double vl_tnet_now(void);                      /* monotonic seconds */
 /* A socket opened inside namespace `nsfd` (SOCK_CLOEXEC added); -errno. */
 int vl_tnet_socket(int nsfd, int domain, int type, int proto);
 

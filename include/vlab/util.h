@@ -49,6 +49,9 @@ void vl_split(struct vl_strv *out, const char *s, bool commas);
 /* Stable 32-bit FNV-1a hash, used to derive names and MACs. */
 uint32_t vl_hash32(const char *s);
 
+/* Seconds on the monotonic clock (deadlines, intervals). */
+double vl_mono_s(void);
+
 /* Edit distance, for did-you-mean suggestions. */
 int vl_levenshtein(const char *a, const char *b);
 /* The closest candidate within distance 2 (or NULL). */
