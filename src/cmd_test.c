@@ -825,8 +825,10 @@ static int run_tests(const char *lab, const struct vl_topology *t, const struct 
 			struct job *jb = VL_PUSH(r.jobs, r.njobs, cap);
 			jb->sec = &t->tests[i];
 			jb->a = a;
+			/* measurements, and commands (which may count packets or
+			 * time things), run alone after the concurrent checks */
 			jb->measure = a->kind == VL_ASSERT_LATENCY || a->kind == VL_ASSERT_RATE ||
-				      a->kind == VL_ASSERT_LOSS;
+				      a->kind == VL_ASSERT_LOSS || a->kind == VL_ASSERT_CMD;
 			jb->res.section = t->tests[i].name;
 			jb->res.key = vl_assert_key(a->kind);
 			jb->res.file = t->file;
