@@ -50,6 +50,17 @@ static struct vl_topology *load_quiet(const char *path, const struct vl_strv *pl
 	return t;
 }
 
+void vl_diff_show(const struct vl_diff *d, bool json)
+{
+	struct vl_buf o = {0};
+	if (json)
+		vl_diff_json(d, &o);
+	else
+		vl_diff_print(d, &o);
+	fwrite(o.s, 1, o.len, stdout);
+	vl_buf_free(&o);
+}
+
 struct vl_topology *vl_running_topology(const char *lab, const struct vl_state *st)
 {
 	char path[300];
@@ -313,13 +324,7 @@ int vl_diff_against(const char *file, const char *lab, bool json)
 	if (old) {
 		struct vl_diff d;
 		vl_plan_diff(old, t, &d);
-		struct vl_buf out = {0};
-		if (json)
-			vl_diff_json(&d, &out);
-		else
-			vl_diff_print(&d, &out);
-		fwrite(out.s, 1, out.len, stdout);
-		vl_buf_free(&out);
+		vl_diff_show(&d, json);
 		rc = d.refuse.n ? VL_EXIT_FAIL : VL_EXIT_OK;
 		vl_diff_free(&d);
 	}
@@ -412,13 +417,7 @@ int cmd_apply(int argc, char **argv)
 		goto out;
 	}
 	if (dry) {
-		struct vl_buf o = {0};
-		if (json)
-			vl_diff_json(&d, &o);
-		else
-			vl_diff_print(&d, &o);
-		fwrite(o.s, 1, o.len, stdout);
-		vl_buf_free(&o);
+		vl_diff_show(&d, json);
 		vl_diff_free(&d);
 		goto out;
 	}

@@ -244,13 +244,7 @@ static int migrate(const char *lab, const char *vm, const char *host, const char
 			vl_topology_place(new, vm, n->nics[k].name, old->switches[target[k]].name);
 	vl_plan_diff(old, new, &d);
 	if (dry) {
-		struct vl_buf o = {0};
-		if (json)
-			vl_diff_json(&d, &o);
-		else
-			vl_diff_print(&d, &o);
-		fwrite(o.s, 1, o.len, stdout);
-		vl_buf_free(&o);
+		vl_diff_show(&d, json);
 		rc = VL_EXIT_OK;
 		goto out;
 	}

@@ -48,6 +48,8 @@ void vl_apply_places(struct vl_topology *t, const struct vl_strv *place);
 int vl_apply_begin(const char *lab, bool dry, int *lock, struct vl_state *st);
 /* Print the difference between running LAB and FILE; an exit code. */
 int vl_diff_against(const char *file, const char *lab, bool json);
+/* Print a difference on stdout, as JSON or as `vlab plan` text. */
+void vl_diff_show(const struct vl_diff *d, bool json);
 struct vl_change {
 	const char *lab;
 	const struct vl_state *st;        /* as read before the change */
