@@ -115,3 +115,27 @@ listening() { # LAB NODE PORT
 
 # tcpdump (stderr in file $1) has its filter attached: it said "listening on".
 capturing() { grep -q "listening on" "$1" 2>/dev/null; }
+
+# Wait until FILE holds TEXT while PID lives (deadline 10 s).
+wait_text() { # FILE TEXT PID
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+# Wait until PID (a child of this shell) has exited (deadline 10 s), then
+# reap it: its status; 124 (and the child killed) after the deadline.
+wait_exit() { # PID
+	local i
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$1" 2>/dev/null || { wait "$1"; return; }
+		sleep 0.05
+	done
+	kill "$1" 2>/dev/null
+	return 124
+}
+# Inode of node NODE's namespace in lab LAB (same inode = not re-created).
+ns_ino() { stat -L -c %i "/run/netns/vlab-$1-$2"; }

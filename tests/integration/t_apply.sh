@@ -58,7 +58,7 @@ nic = eth0 vs1 10.77.0.3/24
 EOT
 cp "$tmp/v1.ini" "$tmp/lab.ini"
 "$VLAB" up "$tmp/lab.ini" >/dev/null || fail "up v1"
-ino() { stat -L -c %i /run/netns/vlab-$lab-$1; }
+ino() { ns_ino "$lab" "$1"; }
 ino_a=$(ino a) ino_b=$(ino b) ino_e=$(ino e) ino_hv=$(ino hv1)
 
 # a process in a started before; a 10 ms ping train e -> b runs across the apply

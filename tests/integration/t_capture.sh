@@ -16,26 +16,6 @@ finish() {
 }
 trap finish EXIT
 
-# Wait until FILE holds TEXT while PID lives (deadline 10 s).
-wait_text() { # FILE TEXT PID
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-# Wait until PID has exited (deadline 10 s), then reap it: its status.
-wait_exit() { # PID
-	local i
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$1" 2>/dev/null || { wait "$1"; return; }
-		sleep 0.05
-	done
-	kill "$1" 2>/dev/null
-	return 124
-}
 # Start a capture in the background; $! is in CAP_PIDS, its stderr in $TMP/$1.err.
 start_capture() { # NAME ARGS...
 	local name=$1

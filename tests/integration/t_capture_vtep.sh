@@ -14,24 +14,6 @@ finish() {
 	rm -rf "$TMP"
 }
 trap finish EXIT
-wait_text() { # FILE TEXT PID
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-wait_exit() { # PID
-	local i
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$1" 2>/dev/null || { wait "$1"; return; }
-		sleep 0.05
-	done
-	kill "$1" 2>/dev/null
-	return 124
-}
 capture() { # NAME TARGET FILTER...: text mode, 1 packet, in the background
 	local name=$1
 	shift

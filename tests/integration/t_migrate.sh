@@ -34,7 +34,7 @@ host = hv3
 nic = eth0 vs3 10.61.0.3/24
 EOT
 "$VLAB" up "$tmp/lab.ini" >/dev/null || fail "up"
-ino=$(stat -L -c %i /run/netns/vlab-$lab-a)
+ino=$(ns_ino "$lab" a)
 mac=$(ip -n vlab-$lab-a -o link show eth0 | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/')
 "$VLAB" exec $lab a -- sleep 300 & pids+=($!)
 sleeper=$!
@@ -68,7 +68,7 @@ note "migration gap: $lost of $n packets lost (10 ms ping train from c on hv3), 
 max=30; [ "$(hostname)" = vlab-qemu ] && max=150
 [ "$lost" -le $max ] || fail "gap too long: $lost packets lost"
 
-[ "$(stat -L -c %i /run/netns/vlab-$lab-a)" = "$ino" ] || fail "a's namespace was re-created"
+[ "$(ns_ino "$lab" a)" = "$ino" ] || fail "a's namespace was re-created"
 [ "$(proc_state $sleeper)" = S ] || fail "the process in a did not survive the move"
 mac2=$(ip -n vlab-$lab-a -o link show eth0 | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/')
 [ "$mac2" = "$mac" ] || fail "MAC changed: $mac -> $mac2"
@@ -88,7 +88,7 @@ echo "$out" | grep -q "apply moves it back" || fail "apply did not say it moves 
 ip -n vlab-$lab-hv1 link show a-eth0 >/dev/null 2>&1 || fail "a's port is not back on hv1"
 grep -q "^place" /run/vlab/$lab/state && fail "placement still recorded"
 pings $lab c 10.61.0.1 || fail "c does not reach a after moving back"
-[ "$(stat -L -c %i /run/netns/vlab-$lab-a)" = "$ino" ] || fail "a's namespace was re-created moving back"
+[ "$(ns_ino "$lab" a)" = "$ino" ] || fail "a's namespace was re-created moving back"
 
 kill $sleeper 2>/dev/null
 "$VLAB" down $lab >/dev/null || fail "down"

@@ -41,7 +41,7 @@ t_boot=$EPOCHREALTIME
 # The guest mounts the repository at the same path, so paths stay valid.
 # A vlab binary outside the repository comes through a second share.
 shares=(-virtfs "local,path=$repo,mount_tag=host0,security_model=none")
-append="console=ttyS0 quiet panic=-1 vlab_repo=$repo vlab_bin=$vlab"
+append="console=ttyS0 loglevel=5 softlockup_all_cpu_backtrace=1 panic=-1 vlab_repo=$repo vlab_bin=$vlab"
 case $vlab in
 "$repo"/*) ;;
 *)	shares+=(-virtfs "local,path=${vlab%/*},mount_tag=host1,security_model=none")
@@ -53,7 +53,7 @@ echo "qemu: booting linux $ver (log: .cache/qemu/last-run.log)"
 # PVH boot of the uncompressed ELF kernel; q35 (microvm hangs sometimes in
 # TSC calibration). Serial output streams here, \r stripped.
 timeout -k 10 "${QEMU_TIMEOUT:-1200}" qemu-system-x86_64 \
-	-accel tcg -M q35 -smp 2 -m 1024 \
+	-accel tcg -M q35 -smp 1 -m 1024 \
 	-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 	-kernel "$cache/kernel-$ver/vmlinux" -initrd "$initrd" \
 	-append "$append" \
