@@ -222,8 +222,25 @@ int vl_link_vlan(struct vl_nl *nl, const struct vl_devspec *s, int parent, int v
 	return r;
 }
 
-int vl_link_vxlan(struct vl_nl *nl, const struct vl_devspec *s,
-		  const struct vl_op *op, int underlay_ifindex)
+/* libnl (3.7) writes IFLA_VXLAN_PORT and IFLA_GENEVE_PORT as u32 although
+ * the kernel's policies say be16: the kernel warns "attribute type 15 (5)
+ * has an invalid length" on every tunnel device and reads the first two
+ * bytes. Both sizes
+ * pad to 8 bytes, so the attribute is shortened in place (no parent
+ * length changes). A libnl that writes 2 bytes is left alone. */
+static void fix_port(struct nl_msg *m, int type)
+{
+	struct nlattr *li = nlmsg_find_attr(nlmsg_hdr(m), sizeof(struct ifinfomsg), IFLA_LINKINFO);
+	struct nlattr *d = li ? nla_find(nla_data(li), nla_len(li), IFLA_INFO_DATA) : NULL;
+	struct nlattr *p = d ? nla_find(nla_data(d), nla_len(d), type) : NULL;
+	if (p && nla_len(p) == 4) {
+		p->nla_len = NLA_HDRLEN + 2;
+		memset((char *)nla_data(p) + 2, 0, 2);
+	}
+}
+
+int vl_link_vxlan_msg(const struct vl_devspec *s, const struct vl_op *op,
+		      int underlay_ifindex, struct nl_msg **m)
 {
 	struct rtnl_link *l = rtnl_link_vxlan_alloc();
 	if (!l)
@@ -250,13 +267,24 @@ int vl_link_vxlan(struct vl_nl *nl, const struct vl_devspec *s,
 	}
 	if (underlay_ifindex)
 		rtnl_link_vxlan_set_link(l, underlay_ifindex);
-	r = create_link(nl, l);
+	if (rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, m) < 0)
+		r = -ENOMEM;
+	else
+		fix_port(*m, IFLA_VXLAN_PORT);
 out:
 	rtnl_link_put(l);
 	return r;
 }
 
-int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op)
+int vl_link_vxlan(struct vl_nl *nl, const struct vl_devspec *s,
+		  const struct vl_op *op, int underlay_ifindex)
+{
+	struct nl_msg *m;
+	int r = vl_link_vxlan_msg(s, op, underlay_ifindex, &m);
+	return r < 0 ? r : talk_msg(nl, m);
+}
+
+int vl_link_geneve_msg(const struct vl_devspec *s, const struct vl_op *op, struct nl_msg **m)
 {
 	struct rtnl_link *l = rtnl_link_geneve_alloc();
 	if (!l)
@@ -274,10 +302,20 @@ int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl
 		rtnl_link_geneve_set_remote(l, a);
 		nl_addr_put(a);
 	}
-	r = create_link(nl, l);
+	if (rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, m) < 0)
+		r = -ENOMEM;
+	else
+		fix_port(*m, IFLA_GENEVE_PORT);
 out:
 	rtnl_link_put(l);
 	return r;
+}
+
+int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op)
+{
+	struct nl_msg *m;
+	int r = vl_link_geneve_msg(s, op, &m);
+	return r < 0 ? r : talk_msg(nl, m);
 }
 
 int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *p, bool nodad)

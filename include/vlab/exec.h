@@ -182,6 +182,11 @@ int vl_link_veth(struct vl_nl *nl, const struct vl_devspec *s,
 int vl_link_vlan(struct vl_nl *nl, const struct vl_devspec *s, int parent, int vid);
 int vl_link_vxlan(struct vl_nl *nl, const struct vl_devspec *s,
 		  const struct vl_op *op, int underlay_ifindex);
+/* The VXLAN creation request as sent (unit tests); the caller frees *m. */
+struct nl_msg;
+int vl_link_vxlan_msg(const struct vl_devspec *s, const struct vl_op *op,
+		      int underlay_ifindex, struct nl_msg **m);
+int vl_link_geneve_msg(const struct vl_devspec *s, const struct vl_op *op, struct nl_msg **m);
 int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
 int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *a, bool nodad);
 int vl_route_add(struct vl_nl *nl, const struct vl_prefix *dst,

@@ -7,6 +7,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <netlink/msg.h>
 
 #include "vlab/exec.h"
 
@@ -200,6 +202,57 @@ static void test_netem_probabilities(void **state)
 	assert_int_equal(q.gap, 0);
 }
 
+/* The VXLAN request carries IFLA_VXLAN_PORT as the kernel's be16 (libnl
+ * 3.7 writes a u32, which the kernel warns about), the VNI and the TTL. */
+static void test_vxlan_port_be16(void **state)
+{
+	(void)state;
+	struct vl_op op = {0};
+	struct vl_devspec s = {"vx100", 0, NULL, 0, NULL};
+	struct nl_msg *m = NULL;
+	op.u.tunnel.vni = 100;
+	op.u.tunnel.port = 4790;
+	op.u.tunnel.ttl = 9;
+	assert_int_equal(vl_link_vxlan_msg(&s, &op, 3, &m), 0);
+	const struct nlmsghdr *nlh = nlmsg_hdr(m);
+	assert_int_equal(nlh->nlmsg_type, RTM_NEWLINK);
+	struct attrs top = {0}, info = {0}, data = {0};
+	assert_int_equal(mnl_attr_parse(nlh, sizeof(struct ifinfomsg), collect, &top), MNL_CB_OK);
+	assert_non_null(top.tb[IFLA_LINKINFO]);
+	assert_int_equal(mnl_attr_parse_nested(top.tb[IFLA_LINKINFO], collect, &info), MNL_CB_OK);
+	assert_string_equal(mnl_attr_get_str(info.tb[IFLA_INFO_KIND]), "vxlan");
+	assert_int_equal(mnl_attr_parse_nested(info.tb[IFLA_INFO_DATA], collect, &data), MNL_CB_OK);
+	assert_non_null(data.tb[IFLA_VXLAN_PORT]);
+	assert_int_equal(mnl_attr_get_payload_len(data.tb[IFLA_VXLAN_PORT]), 2);
+	assert_int_equal(ntohs(mnl_attr_get_u16(data.tb[IFLA_VXLAN_PORT])), 4790);
+	assert_int_equal(mnl_attr_get_payload_len(data.tb[IFLA_VXLAN_ID]), 4);
+	assert_int_equal(mnl_attr_get_u32(data.tb[IFLA_VXLAN_ID]), 100);
+	assert_int_equal(mnl_attr_get_payload_len(data.tb[IFLA_VXLAN_TTL]), 1);
+	assert_int_equal(mnl_attr_get_u8(data.tb[IFLA_VXLAN_TTL]), 9);
+	assert_int_equal(mnl_attr_get_u32(data.tb[IFLA_VXLAN_LINK]), 3);
+	nlmsg_free(m);
+}
+
+static void test_geneve_port_be16(void **state)
+{
+	(void)state;
+	struct vl_op op = {0};
+	struct vl_devspec s = {"gn100", 0, NULL, 0, NULL};
+	struct nl_msg *m = NULL;
+	op.u.tunnel.vni = 100;
+	assert_int_equal(vl_link_geneve_msg(&s, &op, &m), 0);
+	struct attrs top = {0}, info = {0}, data = {0};
+	assert_int_equal(mnl_attr_parse(nlmsg_hdr(m), sizeof(struct ifinfomsg), collect, &top), MNL_CB_OK);
+	assert_int_equal(mnl_attr_parse_nested(top.tb[IFLA_LINKINFO], collect, &info), MNL_CB_OK);
+	assert_string_equal(mnl_attr_get_str(info.tb[IFLA_INFO_KIND]), "geneve");
+	assert_int_equal(mnl_attr_parse_nested(info.tb[IFLA_INFO_DATA], collect, &data), MNL_CB_OK);
+	assert_non_null(data.tb[IFLA_GENEVE_PORT]);
+	assert_int_equal(mnl_attr_get_payload_len(data.tb[IFLA_GENEVE_PORT]), 2);
+	assert_int_equal(ntohs(mnl_attr_get_u16(data.tb[IFLA_GENEVE_PORT])), 6081);
+	assert_int_equal(mnl_attr_get_u32(data.tb[IFLA_GENEVE_ID]), 100);
+	nlmsg_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_tbf_tiny_rate),
 		cmocka_unit_test(test_netem_long_delay),
 		cmocka_unit_test(test_netem_probabilities),
+		cmocka_unit_test(test_vxlan_port_be16),
+		cmocka_unit_test(test_geneve_port_be16),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
