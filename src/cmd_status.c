@@ -112,14 +112,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 static int read_inside(void *arg)
 {
-	struct vl_nl nl;
-	int r = vl_nl_open(&nl, NETLINK_ROUTE);
-	if (r < 0)
-		return r;
-	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, arg);
-	if (r == 0)
-		r = vl_nl_dump_all(&nl, RTM_GETADDR, sizeof(struct ifaddrmsg), addr_cb, arg);
-	vl_nl_close(&nl);
+	int r = vl_nl_dump_links_and(RTM_GETADDR, sizeof(struct ifaddrmsg), link_cb, addr_cb, arg);
 	struct node_info *ni = arg;
 	for (size_t i = 0; i < ni->n; i++)
 		for (size_t j = 0; j < ni->n; j++)

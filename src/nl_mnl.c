@@ -184,6 +184,21 @@ int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
 	return vl_nl_dump(nl, nlh, cb, data);
 }
 
+int vl_nl_dump_links_and(int type, size_t hdr,
+			 int (*link_cb)(const struct nlmsghdr *, void *),
+			 int (*cb)(const struct nlmsghdr *, void *), void *data)
+{
+	struct vl_nl nl;
+	int r = vl_nl_open(&nl, NETLINK_ROUTE);
+	if (r < 0)
+		return r;
+	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, data);
+	if (r == 0)
+		r = vl_nl_dump_all(&nl, type, hdr, cb, data);
+	vl_nl_close(&nl);
+	return r;
+}
+
 /* ---- requests libnl 3.7 has no setter for ---- */
 
 struct nlmsghdr *vl_link_msg(char *buf, int type, int family, int ifindex)

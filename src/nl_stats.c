@@ -147,14 +147,7 @@ static int qdisc_cb(const struct nlmsghdr *nlh, void *data)
 
 static int read_inside(void *arg)
 {
-	struct vl_nl nl;
-	int r = vl_nl_open(&nl, NETLINK_ROUTE);
-	if (r < 0)
-		return r;
-	r = vl_nl_dump_all(&nl, RTM_GETLINK, sizeof(struct ifinfomsg), link_cb, arg);
-	if (r == 0)
-		r = vl_nl_dump_all(&nl, RTM_GETQDISC, sizeof(struct tcmsg), qdisc_cb, arg);
-	vl_nl_close(&nl);
+	int r = vl_nl_dump_links_and(RTM_GETQDISC, sizeof(struct tcmsg), link_cb, qdisc_cb, arg);
 	return r;
 }
 

@@ -156,6 +156,11 @@ int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
  * (AF_UNSPEC, no device filter). */
 int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
 		   int (*cb)(const struct nlmsghdr *, void *), void *data);
+/* On a new socket in the calling thread's namespace: every link (link_cb),
+ * then every object of `type` (cb), as status and stats read a node. */
+int vl_nl_dump_links_and(int type, size_t hdr,
+			 int (*link_cb)(const struct nlmsghdr *, void *),
+			 int (*cb)(const struct nlmsghdr *, void *), void *data);
 /* Start a request about one device in `buf` (zeroed, 256 bytes or more):
  * header of `type` and an ifinfomsg of `family` and `ifindex`. */
 struct nlmsghdr *vl_link_msg(char *buf, int type, int family, int ifindex);

@@ -34,49 +34,39 @@ up_down_ok() { # WHAT
 	[ -z "$left" ] || { problem "$1: the next down left:"; echo "$left"; "$VLAB" down $lab >/dev/null 2>&1; }
 }
 
-for phase in lock preflight netns devices state; do
-	for sig in INT TERM HUP KILL; do
-		what="up at $phase, SIG$sig"
-		VLAB_FAULT_AT=$phase VLAB_FAULT_MODE=stop "$VLAB" up "$f" >/dev/null 2>&1 &
-		pid=$!
-		if ! wait_stopped $pid; then
-			kill -9 $pid 2>/dev/null; wait $pid
-			problem "$what: vlab never stopped at the phase"; "$VLAB" down $lab >/dev/null 2>&1
-			continue
-		fi
-		deliver $pid $sig
-		[ "$rc" = "$(sig_rc $sig)" ] || problem "$what: exit $rc, want $(sig_rc $sig)"
-		if [ $sig = KILL ]; then
-			"$VLAB" down $lab >/dev/null 2>&1 || problem "$what: down after it failed"
-		fi
-		left=$(leftovers $lab)
-		[ -z "$left" ] || { problem "$what: left behind:"; echo "$left" | head; "$VLAB" down $lab >/dev/null 2>&1; }
-		up_down_ok "$what"
-		cases=$((cases + 1))
-	done
-done
-
-for phase in down-lock down-teardown down-state; do
-	for sig in INT TERM HUP KILL; do
-		what="down at $phase, SIG$sig"
-		"$VLAB" up "$f" >/dev/null 2>&1 || { problem "$what: up failed"; continue; }
+# Stop `vlab CMD` (up or down) at PHASE through the fault hook, deliver SIG
+# there, and check the exit status, what is left and that the lab still
+# comes up and goes down.
+signal_at() { # CMD PHASE SIG
+	local cmd=$1 phase=$2 sig=$3 pid what="$1 at $2, SIG$3"
+	if [ "$cmd" = down ]; then
+		"$VLAB" up "$f" >/dev/null 2>&1 || { problem "$what: up failed"; return; }
 		VLAB_FAULT_AT=$phase VLAB_FAULT_MODE=stop "$VLAB" down $lab >/dev/null 2>&1 &
-		pid=$!
-		if ! wait_stopped $pid; then
-			kill -9 $pid 2>/dev/null; wait $pid
-			problem "$what: vlab never stopped at the phase"; "$VLAB" down $lab >/dev/null 2>&1
-			continue
-		fi
-		deliver $pid $sig
-		[ "$rc" = "$(sig_rc $sig)" ] || problem "$what: exit $rc, want $(sig_rc $sig)"
-		if [ $sig = KILL ]; then
-			"$VLAB" down $lab >/dev/null 2>&1 || problem "$what: down after it failed"
-		fi
-		left=$(leftovers $lab)
-		[ -z "$left" ] || { problem "$what: left behind:"; echo "$left" | head; "$VLAB" down $lab >/dev/null 2>&1; }
-		up_down_ok "$what"
-		cases=$((cases + 1))
-	done
+	else
+		VLAB_FAULT_AT=$phase VLAB_FAULT_MODE=stop "$VLAB" up "$f" >/dev/null 2>&1 &
+	fi
+	pid=$!
+	if ! wait_stopped $pid; then
+		kill -9 $pid 2>/dev/null; wait $pid
+		problem "$what: vlab never stopped at the phase"; "$VLAB" down $lab >/dev/null 2>&1
+		return
+	fi
+	deliver $pid $sig
+	[ "$rc" = "$(sig_rc $sig)" ] || problem "$what: exit $rc, want $(sig_rc $sig)"
+	if [ $sig = KILL ]; then
+		"$VLAB" down $lab >/dev/null 2>&1 || problem "$what: down after it failed"
+	fi
+	left=$(leftovers $lab)
+	[ -z "$left" ] || { problem "$what: left behind:"; echo "$left" | head; "$VLAB" down $lab >/dev/null 2>&1; }
+	up_down_ok "$what"
+	cases=$((cases + 1))
+}
+
+for phase in lock preflight netns devices state; do
+	for sig in INT TERM HUP KILL; do signal_at up $phase $sig; done
+done
+for phase in down-lock down-teardown down-state; do
+	for sig in INT TERM HUP KILL; do signal_at down $phase $sig; done
 done
 
 # Without the stop mode a phase fails like an operation (exit 3).
