@@ -828,16 +828,22 @@ static size_t uplink_members(const struct vl_node *h, const struct vl_switch *s,
 	return n;
 }
 
-static void join3(struct l3map *g, int a, int b)
+/* Pairs of segment ids to join, collected before the union-find arrays
+ * are sized (seg_id may create segments no interface has). */
+struct segpairs {
+	int *v;
+	size_t n, cap;
+};
+
+static void join3(struct segpairs *sp, int a, int b)
 {
-	uf_join(g->uf, a, b);
-	uf_join(g->l2, a, b);
-	uf_join(g->dom, a, b);
+	*VL_PUSH(sp->v, sp->n, sp->cap) = a;
+	*VL_PUSH(sp->v, sp->n, sp->cap) = b;
 }
 
 /* Segments joined by cables between switches and by vSwitch uplinks: the
  * untagged VLANs of the two ports, and each VLAN both ends tag. */
-static void l2_joins(struct vctx *v, struct l3map *g)
+static void l2_joins(struct vctx *v, struct l3map *g, struct segpairs *sp)
 {
 	struct vl_topology *t = v->t;
 	for (size_t i = 0; i < t->nlinks; i++) {
@@ -848,11 +854,11 @@ static void l2_joins(struct vctx *v, struct l3map *g)
 		int ua = port_untagged(t, g->filt, l->sw_idx[0], l->port[0]);
 		int ub = port_untagged(t, g->filt, l->sw_idx[1], l->port[1]);
 		if (ua >= 0 && ub >= 0)
-			join3(g, seg_id(g, 's', l->sw_idx[0], ua), seg_id(g, 's', l->sw_idx[1], ub));
+			join3(sp, seg_id(g, 's', l->sw_idx[0], ua), seg_id(g, 's', l->sw_idx[1], ub));
 		for (size_t k = 0; k < l->port[0]->ntrunk; k++) {
 			int vid = l->port[0]->trunk[k];
 			if (port_tags(l->port[1], vid))
-				join3(g, seg_id(g, 's', l->sw_idx[0], vid),
+				join3(sp, seg_id(g, 's', l->sw_idx[0], vid),
 				      seg_id(g, 's', l->sw_idx[1], vid));
 		}
 	}
@@ -870,10 +876,10 @@ static void l2_joins(struct vctx *v, struct l3map *g)
 			int up = port_untagged(t, g->filt, c->sw_idx, c);
 			int mine = g->filt[i] ? (s->pvid ? s->pvid : 1) : 0;
 			if (up >= 0)
-				join3(g, seg_id(g, 's', (int)i, mine), seg_id(g, 's', c->sw_idx, up));
+				join3(sp, seg_id(g, 's', (int)i, mine), seg_id(g, 's', c->sw_idx, up));
 			for (size_t x = 0; x < s->nuplink_vlans; x++)
 				if (port_tags(c, s->uplink_vlans[x]))
-					join3(g, seg_id(g, 's', (int)i, s->uplink_vlans[x]),
+					join3(sp, seg_id(g, 's', (int)i, s->uplink_vlans[x]),
 					      seg_id(g, 's', c->sw_idx, s->uplink_vlans[x]));
 		}
 	}
@@ -1320,6 +1326,8 @@ static void l3map_build(struct vctx *v, struct l3map *g)
 				seg_id(g, 's', s, o->vlan ? o->vlan : untagged_vlan(g, &t->switches[s], s));
 		}
 	}
+	struct segpairs sp = {0};
+	l2_joins(v, g, &sp);
 	size_t ns = g->keys.n ? g->keys.n : 1;
 	g->uf = xcalloc(ns, sizeof(int));
 	g->l2 = xcalloc(ns, sizeof(int));
@@ -1341,7 +1349,12 @@ static void l3map_build(struct vctx *v, struct l3map *g)
 		}
 	}
 	free(ovseg);
-	l2_joins(v, g);
+	for (size_t i = 0; i + 1 < sp.n; i += 2) {
+		uf_join(g->uf, sp.v[i], sp.v[i + 1]);
+		uf_join(g->l2, sp.v[i], sp.v[i + 1]);
+		uf_join(g->dom, sp.v[i], sp.v[i + 1]);
+	}
+	free(sp.v);
 	for (size_t i = 0; i < t->nnodes; i++) {
 		const struct vl_node *n = &t->nodes[i];
 		int first = -1, dfirst = -1;
