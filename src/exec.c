@@ -232,6 +232,7 @@ static const char *kind_hint(enum vl_op_kind k)
 	case VL_OP_QDISC: return "kernel lacks CONFIG_NET_SCH_NETEM or CONFIG_NET_SCH_TBF?";
 	case VL_OP_MIRROR: return "kernel lacks CONFIG_NET_SCH_INGRESS, CONFIG_NET_CLS_U32 or CONFIG_NET_ACT_MIRRED?";
 	case VL_OP_NAT: return "kernel lacks CONFIG_NF_TABLES/CONFIG_NFT_MASQ?";
+	case VL_OP_BOND: return "kernel lacks CONFIG_BONDING?";
 	default: return NULL;
 	}
 }
@@ -655,6 +656,27 @@ static int op_bridge(struct exec *x, int ns, const struct vl_op *op, struct opfa
 		if (r < 0)
 			FAIL(f, r, "turning on vlan_filtering of bridge", op->dev);
 	}
+	if (op->u.bridge.stp) {
+		r = vl_link_bridge_stp(&c->nl, s.ifindex, op->u.bridge.forward_delay_cs,
+				       op->u.bridge.hello_time_cs, op->u.bridge.priority);
+		if (r < 0)
+			FAIL(f, r, "turning on spanning tree of bridge", op->dev);
+	}
+	return after_create(x, ns, s.ifindex, op->dev, &op->d, d.up != op->d.up, f);
+}
+
+/* A host's bond: created down with its master (a vSwitch), members join
+ * it as their veth ends are made (they must be down to be enslaved). */
+static int op_bond(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	struct vl_op_dev d = create_dev(&op->d);
+	struct vl_devspec s = {op->dev, 0, &d, 0, x->alias};
+	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
+		return f->err;
+	s.ifindex = dev_new(x, ns, op->dev);
+	int r = vl_link_bond(&x->ns[ns].nl, &s, op->u.bond.mode, op->u.bond.miimon_ms);
+	if (r < 0)
+		FAIL(f, r, "creating bond", op->dev);
 	return after_create(x, ns, s.ifindex, op->dev, &op->d, d.up != op->d.up, f);
 }
 
@@ -1002,6 +1024,7 @@ static int run_remove(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_VLAN:
 	case VL_OP_VXLAN:
 	case VL_OP_GENEVE:
+	case VL_OP_BOND:
 		return remove_link(x, ns, op, f);
 	case VL_OP_HOSTS:
 		vl_etc_netns_remove(op->ns);
@@ -1134,7 +1157,8 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	if (x->apply && x->tolerant && op->kind != VL_OP_NETNS && op->kind != VL_OP_SYSCTL) {
 		int r;
 		if ((op->kind == VL_OP_BRIDGE || op->kind == VL_OP_VETH || op->kind == VL_OP_VLAN ||
-		     op->kind == VL_OP_VXLAN || op->kind == VL_OP_GENEVE) && dev_find(x, ns, op->dev))
+		     op->kind == VL_OP_VXLAN || op->kind == VL_OP_GENEVE || op->kind == VL_OP_BOND) &&
+		    dev_find(x, ns, op->dev))
 			return 0; /* there already */
 		if (op->kind == VL_OP_QDISC) {
 			int idx;
@@ -1178,6 +1202,7 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_QDISC: return op_qdisc(x, ns, op, f);
 	case VL_OP_MIRROR: return op_mirror(x, ns, op, f);
 	case VL_OP_NAT: return op_nat(x, ns, op, f);
+	case VL_OP_BOND: return op_bond(x, ns, op, f);
 	default: FAIL(f, -EINVAL, "running unknown operation", op->dev);
 	}
 }

@@ -262,10 +262,34 @@ static void link_end_label(struct label *l, const struct vl_nic *nic)
 	shape_lines(l, nic);
 }
 
+/* A cable between two switches, ports named at both ends. */
+static void switch_cable(struct vl_buf *o, const struct vl_link *k)
+{
+	struct label la = {0}, lb = {0}, ln = {0};
+	label_line(&la, "%s", k->port[0]->name);
+	label_line(&lb, "%s", k->port[1]->name);
+	label_line(&ln, "link %s", k->name);
+	vl_buf_add(o, "\t");
+	switch_id(o, k->node[0]);
+	vl_buf_add(o, " -- ");
+	switch_id(o, k->node[1]);
+	vl_buf_add(o, " [penwidth=2, ");
+	label_attr(o, "label", &ln);
+	vl_buf_add(o, ", ");
+	label_attr(o, "taillabel", &la);
+	vl_buf_add(o, ", ");
+	label_attr(o, "headlabel", &lb);
+	vl_buf_add(o, "];\n");
+}
+
 static void emit_links(struct vl_buf *o, const struct vl_topology *t)
 {
 	for (size_t i = 0; i < t->nlinks; i++) {
 		const struct vl_link *k = &t->links[i];
+		if (k->port[0]) {
+			switch_cable(o, k);
+			continue;
+		}
 		const struct vl_node *a = &t->nodes[k->node_idx[0]];
 		const struct vl_node *b = &t->nodes[k->node_idx[1]];
 		struct label la = {0}, lb = {0}, ln = {0};

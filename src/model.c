@@ -40,6 +40,14 @@ static void free_node(struct vl_node *n)
 		free(n->routes[i].dev);
 	free(n->routes);
 	free(n->nat);
+	for (size_t i = 0; i < n->nbonds; i++) {
+		for (size_t k = 0; k < n->bonds[i].nmembers; k++)
+			free(n->bonds[i].members[k]);
+		free(n->bonds[i].members);
+		free(n->bonds[i].member_nic);
+		free(n->bonds[i].name);
+	}
+	free(n->bonds);
 }
 
 static void free_overlay(struct vl_overlay *o)
@@ -66,6 +74,8 @@ void vl_topology_free(struct vl_topology *t)
 	for (size_t i = 0; i < t->nswitches; i++) {
 		free(t->switches[i].name);
 		free(t->switches[i].host);
+		free(t->switches[i].uplink);
+		free(t->switches[i].uplink_vlans);
 	}
 	free(t->switches);
 	for (size_t i = 0; i < t->noverlays; i++)
@@ -77,6 +87,10 @@ void vl_topology_free(struct vl_topology *t)
 		for (int e = 0; e < 2; e++) {
 			free(l->node[e]);
 			free(l->nic[e]);
+			if (l->port[e]) {
+				free_nic(l->port[e]);
+				free(l->port[e]);
+			}
 		}
 	}
 	free(t->links);

@@ -61,6 +61,7 @@ struct pctx {
 	int member;             /* index of the member being built */
 	struct vl_strv seen;    /* messages of member 0, to not repeat them */
 	struct vl_strmap nodes; /* node name -> index, for [link] ends */
+	struct vl_strmap switches; /* switch name -> index, for [link] ends */
 	size_t members;         /* nodes and switches expanded so far */
 	size_t keys;            /* key lines expanded so far */
 };
@@ -279,13 +280,14 @@ struct keydef {
 	{"corrupt", false}, {"reorder", false}, {"limit", false}
 static const struct keydef lab_keys[] = {{"name", false}, {"mtu", false}, {"ipv6", false}, {"dad", false}};
 static const struct keydef host_keys[] = {{"nic", true}, {"sub", true}, {"gateway", false},
-	{"gateway6", false}, {"route", true}, {"forward", false}};
+	{"gateway6", false}, {"route", true}, {"forward", false}, {"bond", true}};
 static const struct keydef vm_keys[] = {{"host", false}, {"nic", true}, {"sub", true}, {"gateway", false},
 	{"gateway6", false}, {"route", true}, {"forward", false}};
 static const struct keydef router_keys[] = {{"host", false}, {"nic", true}, {"sub", true},
 	{"gateway", false}, {"gateway6", false}, {"route", true}, {"forward", false}, {"nat", false}};
 static const struct keydef switch_keys[] = {{"host", false}, {"subnet", false}, {"subnet6", false}, {"mtu", false},
-	{"vlan_filtering", false}, {"pvid", false}};
+	{"vlan_filtering", false}, {"pvid", false}, {"stp", false}, {"forward_delay", false},
+	{"priority", false}, {"uplink", false}};
 static const struct keydef link_keys[] = {{"a", false}, {"b", false}};
 static const struct keydef overlay_keys[] = {{"type", false}, {"vni", false}, {"port", false}, {"switches", false},
 	{"vlan", false}, {"underlay", false}, {"group", false}, {"ttl", false}, {"learning", false}, {"mtu", false}};
@@ -503,7 +505,7 @@ static int shape_key(struct pctx *c, const char *label, int line, const char *ke
 
 /* ---- NICs, link ends, subs, routes -------------------------------------- */
 
-enum nic_ctx { NIC_SWITCH, NIC_LINK };
+enum nic_ctx { NIC_SWITCH, NIC_LINK, NIC_SWLINK };
 
 static void add_addr(struct vl_addr **v, size_t *n, size_t *cap, const struct vl_prefix *p,
 		     bool is_auto, struct vl_loc loc)
@@ -514,6 +516,21 @@ static void add_addr(struct vl_addr **v, size_t *n, size_t *cap, const struct vl
 	a->loc = loc;
 }
 
+/* `isolated` or isolated=BOOL: a switch port that reaches only ports that
+ * are not isolated (IFLA_BRPORT_ISOLATED). */
+static void nic_isolated(struct pctx *c, struct member *m, const struct mkey *k,
+			 struct vl_nic *nic, enum nic_ctx ctx, const char *val)
+{
+	bool b;
+	if (ctx == NIC_LINK)
+		perr(c, m->label, k->line, k->key,
+		     "isolated is a switch port option; a [link] end between nodes has no switch");
+	else if (vl_parse_bool(val, &b))
+		perr(c, m->label, k->line, k->key, "isolated=%s is not on or off", val);
+	else
+		nic->isolated = b;
+}
+
 /* Address tokens and OPTs after the fixed words of a nic/a/b line. */
 static void nic_rest(struct pctx *c, struct member *m, const struct mkey *k,
 		     struct vl_nic *nic, char **tok, size_t ntok, enum nic_ctx ctx)
@@ -521,7 +538,7 @@ static void nic_rest(struct pctx *c, struct member *m, const struct mkey *k,
 	static const char *const opts[] = {"mac", "mtu", "vlan", "trunk", "native", "shaper",
 		"in_shaper", "rate", "burst", "delay", "jitter", "loss", "duplicate", "corrupt",
 		"reorder", "limit", "in_rate", "in_burst", "in_delay", "in_jitter", "in_loss",
-		"in_duplicate", "in_corrupt", "in_reorder", "in_limit"};
+		"in_duplicate", "in_corrupt", "in_reorder", "in_limit", "isolated"};
 	bool given[VL_ARRAY_SIZE(opts)] = {0};
 	struct vl_loc loc = loc_at(c, k->line, m->label);
 
@@ -530,7 +547,13 @@ static void nic_rest(struct pctx *c, struct member *m, const struct mkey *k,
 		const char *eq = strchr(w, '=');
 		if (!eq) {
 			struct vl_prefix p = {0};
-			if (!strcmp(w, "auto") || !strcmp(w, "auto6")) {
+			if (!strcmp(w, "isolated")) {
+				nic_isolated(c, m, k, nic, ctx, "on");
+			} else if (ctx == NIC_SWLINK) {
+				perr(c, m->label, k->line, k->key,
+				     "%s: a switch's end of a cable has no address (only a node's NIC has one)",
+				     w);
+			} else if (!strcmp(w, "auto") || !strcmp(w, "auto6")) {
 				if (ctx == NIC_LINK) {
 					perr(c, m->label, k->line, k->key,
 					     "%s: a [link] has no subnet to take addresses from; give an address like 10.0.0.1/30",
@@ -589,6 +612,11 @@ static void nic_rest(struct pctx *c, struct member *m, const struct mkey *k,
 				perr(c, m->label, k->line, k->key, "mtu=%s: MTU must be 68..65535", val);
 			else
 				nic->mtu = (int)v;
+		} else if (ctx == NIC_SWLINK && (strcmp(name, "vlan") && strcmp(name, "trunk") &&
+						 strcmp(name, "native") && strcmp(name, "isolated"))) {
+			perr(c, m->label, k->line, k->key,
+			     "%s= does not apply to a switch's end of a cable (it takes mtu=, vlan=, "
+			     "trunk=, native= and isolated); shape traffic at a node's NIC", name);
 		} else if (ctx == NIC_LINK && (!strcmp(name, "vlan") || !strcmp(name, "trunk") ||
 					       !strcmp(name, "native"))) {
 			perr(c, m->label, k->line, k->key,
@@ -604,6 +632,8 @@ static void nic_rest(struct pctx *c, struct member *m, const struct mkey *k,
 		} else if (!strcmp(name, "trunk")) {
 			if (parse_vlan_list(val, &nic->trunk, &nic->ntrunk, &nic->trunk_cap, &why))
 				perr(c, m->label, k->line, k->key, "trunk=%s: %s", val, why);
+		} else if (!strcmp(name, "isolated")) {
+			nic_isolated(c, m, k, nic, ctx, val);
 		} else if (!strcmp(name, "shaper") || !strcmp(name, "in_shaper")) {
 			char **slot = name[0] == 's' ? &nic->shaper : &nic->in_shaper;
 			*slot = xstrdup(val);
@@ -815,6 +845,53 @@ static bool node_devs_ok(struct pctx *c, struct member *m, struct vl_node *n,
 	return false;
 }
 
+/* bond = NAME MEMBER MEMBER... [mode=MODE] [miimon=TIME] */
+static void bond_line(struct pctx *c, struct member *m, struct vl_node *n, const struct mkey *k)
+{
+	static const char *const modes[] = {"active-backup", "balance-xor", "802.3ad"};
+	struct vl_strv tok = {0};
+	vl_split(&tok, k->val, false);
+	struct vl_bond *b = VL_PUSH(n->bonds, n->nbonds, n->bonds_cap);
+	memset(b, 0, sizeof(*b));
+	b->name = xstrdup(tok.n ? tok.v[0] : "");
+	b->mode = VL_BOND_ACTIVE_BACKUP;
+	b->miimon_ms = 50;
+	b->loc = loc_at(c, k->line, m->label);
+	for (size_t i = 1; i < tok.n; i++) {
+		const char *w = tok.v[i], *eq = strchr(w, '=');
+		if (!eq) {
+			b->members = xrealloc(b->members, (b->nmembers + 1) * sizeof(char *));
+			b->members[b->nmembers++] = xstrdup(w);
+		} else if (!strncmp(w, "mode=", 5)) {
+			size_t mi;
+			for (mi = 0; mi < VL_ARRAY_SIZE(modes); mi++)
+				if (!strcmp(eq + 1, modes[mi]))
+					break;
+			if (mi == VL_ARRAY_SIZE(modes))
+				perr(c, m->label, k->line, k->key,
+				     "mode=%s: expected active-backup, balance-xor or 802.3ad", eq + 1);
+			else
+				b->mode = (enum vl_bond_mode)mi;
+		} else if (!strncmp(w, "miimon=", 7)) {
+			uint32_t us;
+			if (vl_parse_time(eq + 1, &us) || us < 1000 || us > 10000000)
+				perr(c, m->label, k->line, k->key,
+				     "miimon=%s: expected a time of 1ms..10s (say 50ms)", eq + 1);
+			else
+				b->miimon_ms = (int)(us / 1000);
+		} else {
+			perr(c, m->label, k->line, k->key,
+			     "unknown option \"%.*s=\" (a bond takes mode= and miimon=)",
+			     (int)(eq - w), w);
+		}
+	}
+	if (b->nmembers < 2)
+		perr(c, m->label, k->line, k->key,
+		     "\"%s\": expected bond = NAME NIC NIC [mode=active-backup], e.g. bond0 eth0 eth1",
+		     k->val);
+	vl_strv_free(&tok);
+}
+
 static void build_node(struct pctx *c, struct member *m)
 {
 	struct vl_node *n = VL_PUSH(c->t->nodes, c->t->nnodes, c->t->nodes_cap);
@@ -844,7 +921,8 @@ static void build_node(struct pctx *c, struct member *m)
 		else if (!strcmp(k->key, "nat")) {
 			n->nat = xstrdup(k->val);
 			n->nat_loc = loc_at(c, k->line, m->label);
-		}
+		} else if (!strcmp(k->key, "bond"))
+			bond_line(c, m, n, k);
 	}
 }
 
@@ -868,6 +946,32 @@ static void subnet_key(struct pctx *c, struct member *m, const struct mkey *k,
 	*out = p;
 }
 
+/* stp, forward_delay, priority, uplink (man vlab.ini(5), [switch]) */
+static void switch_l2_key(struct pctx *c, struct member *m, const struct mkey *k,
+			  struct vl_switch *s)
+{
+	long v;
+	uint32_t us;
+	if (!strcmp(k->key, "stp")) {
+		bool_key(c, m, k, &s->stp);
+		s->stp_loc = loc_at(c, k->line, m->label);
+	} else if (!strcmp(k->key, "priority")) {
+		if (int_key(c, m, k, 0, 65535, "bridge priority", &v))
+			s->priority = (int)v;
+	} else if (!strcmp(k->key, "forward_delay")) {
+		/* the kernel refuses less than 2 s or more than 30 s with STP on */
+		if (vl_parse_time(k->val, &us) || us < 2000000 || us > 30000000)
+			perr(c, m->label, k->line, k->key,
+			     "\"%s\" is not a forward delay of 2s..30s (the kernel's limits with STP)",
+			     k->val);
+		else
+			s->forward_delay_cs = (int)(us / 10000);
+	} else {
+		s->uplink = xstrdup(k->val);
+		s->uplink_loc = loc_at(c, k->line, m->label);
+	}
+}
+
 static void build_switch(struct pctx *c, struct member *m)
 {
 	struct vl_switch *s = VL_PUSH(c->t->switches, c->t->nswitches, c->t->switches_cap);
@@ -875,6 +979,8 @@ static void build_switch(struct pctx *c, struct member *m)
 	s->host_idx = -1;
 	s->vlan_filtering = -1;
 	s->pvid = 1;
+	s->priority = -1;
+	s->uplink_nic = s->uplink_bond = -1;
 	s->loc = loc_at(c, m->line, m->label);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mkey *k = &m->keys[i];
@@ -889,6 +995,9 @@ static void build_switch(struct pctx *c, struct member *m)
 			s->mtu = (int)v;
 		else if (!strcmp(k->key, "pvid") && int_key(c, m, k, 1, 4094, "VLAN id", &v))
 			s->pvid = (int)v;
+		else if (!strcmp(k->key, "stp") || !strcmp(k->key, "forward_delay") ||
+			 !strcmp(k->key, "priority") || !strcmp(k->key, "uplink"))
+			switch_l2_key(c, m, k, s);
 		else if (!strcmp(k->key, "vlan_filtering")) {
 			bool b;
 			if (!strcmp(k->val, "auto"))
@@ -1463,14 +1572,18 @@ static void link_end(struct pctx *c, struct member *m, const struct mkey *k, int
 	l->node[e] = xstrdup(tok.v[0]);
 	l->nic[e] = xstrdup(tok.v[1]);
 	int ni = vl_strmap_get(&c->nodes, tok.v[0]);
+	/* a switch end: a port of that switch's bridge, named IFNAME */
+	bool sw = ni < 0 && vl_strmap_get(&c->switches, tok.v[0]) >= 0;
 	struct vl_nic tmp, *nic = &tmp;
 	if (ni >= 0) {
 		struct vl_node *n = &c->t->nodes[ni];
 		nic = VL_PUSH(n->nics, n->nnics, n->nics_cap);
+	} else if (sw) {
+		nic = l->port[e] = xcalloc(1, sizeof(*nic));
 	}
 	nic_init(nic, tok.v[1], loc_at(c, k->line, m->label));
 	nic->link_idx = li;
-	nic_rest(c, m, k, nic, tok.v + 2, tok.n - 2, NIC_LINK);
+	nic_rest(c, m, k, nic, tok.v + 2, tok.n - 2, sw ? NIC_SWLINK : NIC_LINK);
 	if (nic == &tmp) {
 		free(tmp.name);
 		free(tmp.addrs);
@@ -1488,6 +1601,7 @@ static void build_link(struct pctx *c, struct member *m)
 	bool have[2] = {false, false};
 	l->name = xstrdup(m->name);
 	l->node_idx[0] = l->node_idx[1] = l->nic_idx[0] = l->nic_idx[1] = -1;
+	l->sw_idx[0] = l->sw_idx[1] = -1;
 	l->loc = l->end_loc[0] = l->end_loc[1] = loc_at(c, m->line, m->label);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		int e = m->keys[i].key[0] == 'b';
@@ -2024,6 +2138,8 @@ static void build_model(struct pctx *c)
 		if (pass == 1) {
 			for (size_t i = 0; i < c->t->nnodes; i++)
 				vl_strmap_add(&c->nodes, c->t->nodes[i].name, (int)i);
+			for (size_t i = 0; i < c->t->nswitches; i++)
+				vl_strmap_add(&c->switches, c->t->switches[i].name, (int)i);
 		}
 		for (size_t i = 0; i < c->nsecs; i++) {
 			if (kinds[i] < 0 || (kinds[i] == K_LINK) != (pass == 1))
@@ -2071,6 +2187,7 @@ int vl_parse_string(const char *name, const char *text, struct vl_topology *t,
 	build_model(&c);
 	vl_strv_free(&c.seen);
 	vl_strmap_free(&c.nodes);
+	vl_strmap_free(&c.switches);
 	raw_free(&c);
 	return 0;
 }

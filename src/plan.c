@@ -21,6 +21,8 @@ struct planner {
 	char (*sw_ns)[VL_NSNAME_MAX];
 	const char **sw_owner; /* node whose namespace holds the switch */
 	int *sw_tunnels;       /* tunnel ports per switch (split horizon) */
+	const char ***master;  /* per host, per NIC: the vSwitch or bond an
+				* uplink NIC is enslaved to (NULL: none) */
 };
 
 static const char *const op_names[VL_OP__COUNT] = {
@@ -32,6 +34,7 @@ static const char *const op_names[VL_OP__COUNT] = {
 	[VL_OP_ADDR] = "addr",     [VL_OP_UP] = "up",
 	[VL_OP_ROUTE] = "route",   [VL_OP_QDISC] = "qdisc",
 	[VL_OP_MIRROR] = "mirror", [VL_OP_NAT] = "nat",
+	[VL_OP_BOND] = "bond",
 };
 
 const char *vl_op_kind_name(enum vl_op_kind k)
@@ -151,6 +154,19 @@ static void plan_sysctls(struct planner *pl)
 
 /* ---- phase: devices --------------------------------------------------- */
 
+/* Spanning tree: a 2 s forward delay (the kernel's minimum) and a 1 s
+ * hello time, so a lab's loop converges in seconds, not the 30 s of the
+ * kernel's defaults. */
+static void bridge_stp(struct vl_op *op, const struct vl_switch *s)
+{
+	if (!s->stp)
+		return;
+	op->u.bridge.stp = true;
+	op->u.bridge.forward_delay_cs = s->forward_delay_cs ? s->forward_delay_cs : 200;
+	op->u.bridge.hello_time_cs = 100;
+	op->u.bridge.priority = s->priority;
+}
+
 static void plan_bridges(struct planner *pl)
 {
 	const struct vl_topology *t = pl->t;
@@ -166,7 +182,69 @@ static void plan_bridges(struct planner *pl)
 		 * say exactly which ones each port carries. */
 		op->u.bridge.default_pvid = s->vlan_filtering > 0 ? 0 :
 					    (s->pvid ? s->pvid : 1);
+		bridge_stp(op, s);
 	}
+}
+
+/* A host NIC that is a vSwitch's uplink, or a member of its bond: enslaved
+ * (a bond member is enslaved down, the bond opens it), no address. */
+static void uplink_peer(struct planner *pl, size_t ni, size_t j, struct vl_op_dev *d)
+{
+	if (!pl->master[ni] || !pl->master[ni][j])
+		return;
+	const char *m = pl->master[ni][j];
+	CPY(d->master, m);
+	d->noaddr = true;
+	for (size_t b = 0; b < pl->t->nodes[ni].nbonds; b++)
+		if (!strcmp(pl->t->nodes[ni].bonds[b].name, m))
+			d->up = false;
+}
+
+/* Bonds of hosts, before the veths whose host ends join them. */
+static void plan_bonds(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	static const int mode[] = {[VL_BOND_ACTIVE_BACKUP] = 1, [VL_BOND_BALANCE_XOR] = 2,
+				   [VL_BOND_8023AD] = 4};
+	for (size_t i = 0; i < t->nnodes; i++) {
+		const struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nbonds; j++) {
+			const struct vl_bond *b = &n->bonds[j];
+			struct vl_op *op = emit(pl, VL_OP_BOND, n->name, pl->node_ns[i], b->name);
+			op->u.bond.mode = mode[b->mode];
+			op->u.bond.miimon_ms = b->miimon_ms;
+			op->d.up = true;
+			if (b->nmembers && b->member_nic[0] >= 0)
+				op->d.mtu = nic_mtu(t, &n->nics[b->member_nic[0]]);
+			for (size_t s = 0; s < t->nswitches; s++)
+				if (t->switches[s].host_idx == (int)i &&
+				    t->switches[s].uplink && t->switches[s].uplink_bond == (int)j) {
+					CPY(op->d.master, t->switches[s].name);
+					op->d.noaddr = true;
+				}
+		}
+	}
+}
+
+/* A cable between two switches: a veth from a port of one bridge to a
+ * port of the other, both named as written. */
+static void plan_switch_cable(struct planner *pl, const struct vl_link *l)
+{
+	const struct vl_topology *t = pl->t;
+	int sa = l->sw_idx[0], sb = l->sw_idx[1];
+	struct vl_op *op = emit(pl, VL_OP_VETH, pl->sw_owner[sa], pl->sw_ns[sa], l->port[0]->name);
+	struct vl_op_dev *d[2] = {&op->d, &op->u.veth.peer};
+	for (int e = 0; e < 2; e++) {
+		memcpy(d[e]->mac, l->port[e]->mac, 6);
+		d[e]->has_mac = l->port[e]->mac_set;
+		d[e]->mtu = l->port[e]->mtu;
+		d[e]->up = true;
+		d[e]->noaddr = true;
+		d[e]->isolated = l->port[e]->isolated;
+		CPY(d[e]->master, t->switches[l->sw_idx[e]].name);
+	}
+	CPY(op->u.veth.peer_ns, pl->sw_ns[sb]);
+	CPY(op->u.veth.peer_dev, l->port[1]->name);
 }
 
 /* A node NIC plugged into a switch: the bridge side is named after the
@@ -191,6 +269,8 @@ static void plan_port_veth(struct planner *pl, size_t ni, const struct vl_nic *n
 	CPY(op->u.veth.peer_ns, pl->node_ns[ni]);
 	CPY(op->u.veth.peer_dev, nic->name);
 	nic_dev(t, nic, &op->u.veth.peer);
+	op->d.isolated = nic->isolated;
+	uplink_peer(pl, ni, (size_t)(nic - n->nics), &op->u.veth.peer);
 }
 
 static void plan_link_veth(struct planner *pl, const struct vl_link *l)
@@ -218,8 +298,12 @@ static void plan_veths(struct planner *pl)
 			if (n->nics[j].sw_idx >= 0)
 				plan_port_veth(pl, i, &n->nics[j]);
 	}
-	for (size_t i = 0; i < t->nlinks; i++)
-		plan_link_veth(pl, &t->links[i]);
+	for (size_t i = 0; i < t->nlinks; i++) {
+		if (t->links[i].port[0])
+			plan_switch_cable(pl, &t->links[i]);
+		else
+			plan_link_veth(pl, &t->links[i]);
+	}
 }
 
 static void plan_vlans(struct planner *pl)
@@ -351,12 +435,9 @@ static int switch_pvid(const struct vl_switch *s)
 	return s->pvid ? s->pvid : 1;
 }
 
-static void nic_brports(struct planner *pl, const struct vl_node *n,
-			const struct vl_nic *nic)
+static void port_brports(struct planner *pl, int si, const char *port,
+			 const struct vl_nic *nic)
 {
-	int si = nic->sw_idx;
-	char port[VL_DEVNAME_MAX];
-	vl_port_name(port, n->name, nic->name);
 	if (nic->access_vlan) {
 		brport(pl, si, port, nic->access_vlan, true);
 	} else if (nic->ntrunk) {
@@ -366,6 +447,36 @@ static void nic_brports(struct planner *pl, const struct vl_node *n,
 			brport(pl, si, port, nic->native_vlan, true);
 	} else {
 		brport(pl, si, port, switch_pvid(&pl->t->switches[si]), true);
+	}
+}
+
+static void nic_brports(struct planner *pl, const struct vl_node *n,
+			const struct vl_nic *nic)
+{
+	char port[VL_DEVNAME_MAX];
+	vl_port_name(port, n->name, nic->name);
+	port_brports(pl, nic->sw_idx, port, nic);
+}
+
+/* Ports of cables between switches; a vSwitch's uplink: a trunk of the
+ * VLANs it uses, its PVID untagged. */
+static void l2_brports(struct planner *pl)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t i = 0; i < t->nlinks; i++)
+		for (int e = 0; e < 2; e++) {
+			const struct vl_link *l = &t->links[i];
+			if (l->port[e] && t->switches[l->sw_idx[e]].vlan_filtering > 0)
+				port_brports(pl, l->sw_idx[e], l->port[e]->name, l->port[e]);
+		}
+	for (size_t i = 0; i < t->nswitches; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		if (!s->uplink || s->vlan_filtering <= 0 || (s->uplink_nic < 0 && s->uplink_bond < 0))
+			continue;
+		for (size_t k = 0; k < s->nuplink_vlans; k++)
+			brport(pl, (int)i, s->uplink, s->uplink_vlans[k], false);
+		if (s->uplink_untagged)
+			brport(pl, (int)i, s->uplink, s->uplink_untagged, true);
 	}
 }
 
@@ -405,6 +516,7 @@ static void plan_brports(struct planner *pl)
 	}
 	for (size_t i = 0; i < t->noverlays; i++)
 		overlay_brports(pl, &t->overlays[i]);
+	l2_brports(pl);
 }
 
 /* ---- phase: addresses and routes -------------------------------------- */
@@ -492,7 +604,7 @@ static void plan_qdiscs(struct planner *pl)
 	}
 	for (size_t i = 0; i < t->nlinks; i++) {
 		const struct vl_link *l = &t->links[i];
-		for (int e = 0; e < 2; e++) {
+		for (int e = 0; e < 2 && !l->port[0]; e++) {
 			const struct vl_node *n = &t->nodes[l->node_idx[e]];
 			const struct vl_nic *nic = &n->nics[l->nic_idx[e]];
 			const struct vl_node *fn = &t->nodes[l->node_idx[!e]];
@@ -606,6 +718,24 @@ static void planner_init(struct planner *pl, const struct vl_topology *t,
 		for (size_t k = 0; k < o->nswitches; k++)
 			pl->sw_tunnels[o->sw_idx[k]] += per;
 	}
+	pl->master = xcalloc(t->nnodes ? t->nnodes : 1, sizeof(*pl->master));
+	for (size_t i = 0; i < t->nswitches; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		if (!s->uplink || s->host_idx < 0 || (s->uplink_nic < 0 && s->uplink_bond < 0))
+			continue;
+		const struct vl_node *h = &t->nodes[s->host_idx];
+		const char ***m = &pl->master[s->host_idx];
+		if (!*m)
+			*m = xcalloc(h->nnics ? h->nnics : 1, sizeof(**m));
+		if (s->uplink_nic >= 0) {
+			(*m)[s->uplink_nic] = s->name;
+			continue;
+		}
+		const struct vl_bond *b = &h->bonds[s->uplink_bond];
+		for (size_t k = 0; k < b->nmembers; k++)
+			if (b->member_nic[k] >= 0)
+				(*m)[b->member_nic[k]] = b->name;
+	}
 }
 
 static void planner_free(struct planner *pl)
@@ -614,6 +744,9 @@ static void planner_free(struct planner *pl)
 	free(pl->sw_ns);
 	free(pl->sw_owner);
 	free(pl->sw_tunnels);
+	for (size_t i = 0; i < pl->t->nnodes; i++)
+		free(pl->master[i]);
+	free(pl->master);
 }
 
 int vl_plan_build(const struct vl_topology *t, struct vl_plan *p, struct vl_diags *d)
@@ -633,6 +766,7 @@ int vl_plan_build(const struct vl_topology *t, struct vl_plan *p, struct vl_diag
 	plan_netns(&pl);
 	plan_sysctls(&pl);
 	plan_bridges(&pl);
+	plan_bonds(&pl);
 	plan_veths(&pl);
 	plan_vlans(&pl);
 	plan_tunnels(&pl);

@@ -82,7 +82,7 @@ static void dev_key(char *k, const char *ns, const char *dev)
 static bool is_device(enum vl_op_kind k)
 {
 	return k == VL_OP_BRIDGE || k == VL_OP_VETH || k == VL_OP_VLAN || k == VL_OP_VXLAN ||
-	       k == VL_OP_GENEVE;
+	       k == VL_OP_GENEVE || k == VL_OP_BOND;
 }
 
 /* Devices an operation creates: (ns, dev) keys; returns how many. */
@@ -124,6 +124,10 @@ static int op_deps(const struct vl_op *op, key_t_ out[4])
 	case VL_OP_VETH:
 		if (op->u.veth.peer.master[0])
 			dev_key(out[n++], op->u.veth.peer_ns, op->u.veth.peer.master);
+		break;
+	case VL_OP_BOND:
+		if (op->d.master[0])
+			dev_key(out[n++], op->ns, op->d.master);
 		break;
 	default:
 		break;

@@ -228,6 +228,14 @@ static void describe_route(const struct vl_op *op, struct vl_buf *o)
 		vl_buf_printf(o, " dev %s", op->dev);
 }
 
+static void describe_stp(const struct vl_op *op, struct vl_buf *o)
+{
+	vl_buf_printf(o, " stp_state 1 forward_delay %d hello_time %d",
+		      op->u.bridge.forward_delay_cs, op->u.bridge.hello_time_cs);
+	if (op->u.bridge.priority >= 0)
+		vl_buf_printf(o, " priority %d", op->u.bridge.priority);
+}
+
 void vl_op_describe(const struct vl_op *op, struct vl_buf *o)
 {
 	char a[64];
@@ -249,6 +257,15 @@ void vl_op_describe(const struct vl_op *op, struct vl_buf *o)
 			      op->u.bridge.vlan_filtering);
 		if (op->u.bridge.vlan_filtering)
 			vl_buf_printf(o, " default_pvid %d", op->u.bridge.default_pvid);
+		if (op->u.bridge.stp)
+			describe_stp(op, o);
+		describe_dev(&op->d, o);
+		break;
+	case VL_OP_BOND:
+		vl_buf_printf(o, "bond %s mode %s miimon %d", op->dev,
+			      op->u.bond.mode == 1 ? "active-backup" : op->u.bond.mode == 2 ?
+			      "balance-xor" : op->u.bond.mode == 4 ? "802.3ad" : "?",
+			      op->u.bond.miimon_ms);
 		describe_dev(&op->d, o);
 		break;
 	case VL_OP_VETH:
@@ -322,6 +339,7 @@ static const char *phase_of(enum vl_op_kind k)
 	case VL_OP_QDISC: return "shaping";
 	case VL_OP_MIRROR: return "mirrors";
 	case VL_OP_NAT: return "NAT";
+	case VL_OP_BOND: return "bonds";
 	case VL_OP_HOSTS: return "hosts files";
 	default: return "other";
 	}
@@ -476,6 +494,18 @@ static void json_op(struct vl_buf *o, const struct vl_op *op)
 		json_dev(o, &op->d, "");
 		jbool(o, "vlan_filtering", op->u.bridge.vlan_filtering);
 		jint(o, "default_pvid", op->u.bridge.default_pvid);
+		if (op->u.bridge.stp) {
+			jbool(o, "stp", true);
+			jint(o, "forward_delay_cs", op->u.bridge.forward_delay_cs);
+			jint(o, "hello_time_cs", op->u.bridge.hello_time_cs);
+			if (op->u.bridge.priority >= 0)
+				jint(o, "priority", op->u.bridge.priority);
+		}
+		break;
+	case VL_OP_BOND:
+		json_dev(o, &op->d, "");
+		jint(o, "mode", op->u.bond.mode);
+		jint(o, "miimon_ms", op->u.bond.miimon_ms);
 		break;
 	case VL_OP_VETH:
 		json_dev(o, &op->d, "");

@@ -32,6 +32,7 @@ static const struct vl_feature_info features[VL_FEAT__COUNT] = {
 	[VL_FEAT_U32] = {"u32 classifier (port mirroring)", "CONFIG_NET_CLS_U32", false},
 	[VL_FEAT_MIRRED] = {"mirred action (port mirroring)", "CONFIG_NET_ACT_MIRRED", false},
 	[VL_FEAT_NFT_MASQ] = {"nftables masquerade (router nat=)", "CONFIG_NFT_MASQ", false},
+	[VL_FEAT_BONDING] = {"NIC teaming (bond = on a host)", "CONFIG_BONDING", false},
 	[VL_FEAT_ALTNAME] = {"alternative interface names (kernel >= 5.5)",
 			     "Linux 5.5 or newer", true},
 };
@@ -82,6 +83,7 @@ uint32_t vl_plan_features(const struct vl_plan *p)
 			w |= BIT(VL_FEAT_CLSACT) | BIT(VL_FEAT_U32) | BIT(VL_FEAT_MIRRED);
 			break;
 		case VL_OP_NAT: w |= BIT(VL_FEAT_NFT_MASQ); break;
+		case VL_OP_BOND: w |= BIT(VL_FEAT_BONDING); break;
 		default: break;
 		}
 	}
@@ -122,6 +124,11 @@ static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 		struct vl_devspec s = {"vlpvx", 13, NULL, 0, NULL};
 		if (vl_link_vxlan(nl, &s, &op, 0) == 0)
 			*have |= BIT(VL_FEAT_VXLAN);
+	}
+	if (want & BIT(VL_FEAT_BONDING)) {
+		struct vl_devspec s = {"vlpbond", 16, NULL, 0, NULL};
+		if (vl_link_bond(nl, &s, 1, 0) == 0)
+			*have |= BIT(VL_FEAT_BONDING);
 	}
 	if (want & BIT(VL_FEAT_GENEVE)) {
 		struct vl_op op = {.kind = VL_OP_GENEVE};

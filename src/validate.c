@@ -500,11 +500,17 @@ static void sub_mtus(struct vctx *v, const int *orig_parent_mtu)
 
 /* ---- links, shapers ----------------------------------------------------- */
 
+static void resolve_switch_link(struct vctx *v, struct vl_link *l);
+
 static void resolve_links(struct vctx *v)
 {
 	struct vl_topology *t = v->t;
 	for (size_t i = 0; i < t->nlinks; i++) {
 		struct vl_link *l = &t->links[i];
+		if (l->port[0] || l->port[1]) {
+			resolve_switch_link(v, l);
+			continue;
+		}
 		for (int e = 0; e < 2; e++) {
 			if (!l->node[e])
 				continue;
@@ -714,6 +720,572 @@ static int ov_switch(struct vctx *v, const struct vl_overlay *o, size_t j)
 	return vl_strmap_get(&v->switches, o->switches[j]);
 }
 
+/* ---- layer 2: switch cables, uplinks, bonds, loops ---------------------- */
+
+/* A [link] between two switches: each end is a port of its switch's bridge
+ * (link->port[e], named nic[e]); a node end and a switch end do not mix. */
+static void check_switch_port(struct vctx *v, struct vl_link *l, int e)
+{
+	struct vl_topology *t = v->t;
+	struct vl_nic *c = l->port[e];
+	const char *key = e ? "b" : "a";
+	const struct vl_switch *s = &t->switches[l->sw_idx[e]];
+
+	c->sw_idx = l->sw_idx[e];
+	check_ifname(v, &c->loc, key, c->name);
+	if (c->access_vlan && c->ntrunk)
+		vl_err(v->d, &c->loc, key,
+		       "%s %s: vlan= and trunk= together; a port is either an access port (vlan=) or a trunk (trunk=)",
+		       s->name, c->name);
+	if (c->native_vlan && !c->ntrunk)
+		vl_err(v->d, &c->loc, key, "%s %s: native= needs trunk= (it is the untagged VLAN of a trunk)",
+		       s->name, c->name);
+	if ((c->access_vlan || c->ntrunk || c->native_vlan) && !v->sw_vlans[c->sw_idx]) {
+		v->sw_vlans[c->sw_idx] = true;
+		v->sw_vlan_line[c->sw_idx] = c->loc.line;
+		v->sw_vlan_what[c->sw_idx] = c->name;
+	}
+	if (!c->mtu)
+		c->mtu = s->mtu;
+	if (!c->mac_set) {
+		vl_derive_mac(c->mac, t->lab.name ? t->lab.name : "", s->name, c->name);
+		c->mac_set = true;
+	}
+	v->sw_ports[c->sw_idx]++;
+}
+
+/* Called by resolve_links for a link with at least one switch end. */
+static void resolve_switch_link(struct vctx *v, struct vl_link *l)
+{
+	struct vl_topology *t = v->t;
+	for (int e = 0; e < 2; e++)
+		if (l->port[e])
+			l->sw_idx[e] = vl_strmap_get(&v->switches, l->node[e]);
+	for (int e = 0; e < 2; e++) {
+		if (!l->port[e] || l->sw_idx[e] < 0 || !l->node[!e] || l->port[!e])
+			continue;
+		vl_err(v->d, &l->end_loc[e], e ? "b" : "a",
+		       "%s is a switch (line %d), but the other end %s is not: a [link] joins two "
+		       "nodes or two switches; plug a node into a switch with nic = IFNAME SWITCH",
+		       l->node[e], t->switches[l->sw_idx[e]].loc.line, l->node[!e]);
+		return;
+	}
+	if (!l->port[0] || !l->port[1] || l->sw_idx[0] < 0 || l->sw_idx[1] < 0)
+		return;
+	if (l->sw_idx[0] == l->sw_idx[1]) {
+		vl_err(v->d, &l->end_loc[1], "b",
+		       "both ends are on switch %s: a cable from a switch to itself is a loop; "
+		       "name two different switches", l->node[0]);
+		return;
+	}
+	for (int e = 0; e < 2; e++)
+		check_switch_port(v, l, e);
+	if (l->port[0]->mtu != l->port[1]->mtu)
+		vl_warn(v->d, &l->end_loc[1], "b",
+			"%s %s has MTU %d but the other end %s %s has MTU %d (line %d): larger "
+			"frames are dropped; give both ends the same mtu=", l->node[1],
+			l->port[1]->name, l->port[1]->mtu, l->node[0], l->port[0]->name,
+			l->port[0]->mtu, l->end_loc[0].line);
+}
+
+/* The untagged VLAN of a port on switch si (0 when it does not filter,
+ * -1 when the port passes no untagged frames: a trunk without native=). */
+static int port_untagged(const struct vl_topology *t, const bool *filt, int si,
+			 const struct vl_nic *c)
+{
+	if (!filt[si])
+		return 0;
+	if (c->access_vlan)
+		return c->access_vlan;
+	if (c->ntrunk)
+		return c->native_vlan ? c->native_vlan : -1;
+	return t->switches[si].pvid ? t->switches[si].pvid : 1;
+}
+
+static bool port_tags(const struct vl_nic *c, int vid)
+{
+	for (size_t i = 0; i < c->ntrunk; i++)
+		if (c->trunk[i] == vid)
+			return true;
+	return false;
+}
+
+/* A bond or NIC named by an uplink: the host NICs behind it. */
+static size_t uplink_members(const struct vl_node *h, const struct vl_switch *s, int *out,
+			     size_t max)
+{
+	if (s->uplink_nic >= 0) {
+		out[0] = s->uplink_nic;
+		return 1;
+	}
+	if (s->uplink_bond < 0)
+		return 0;
+	const struct vl_bond *b = &h->bonds[s->uplink_bond];
+	size_t n = 0;
+	for (size_t k = 0; k < b->nmembers && n < max; k++)
+		if (b->member_nic[k] >= 0)
+			out[n++] = b->member_nic[k];
+	return n;
+}
+
+/* Pairs of segment ids to join, collected before the union-find arrays
+ * are sized (seg_id may create segments no interface has). */
+struct segpairs {
+	int *v;
+	size_t n, cap;
+};
+
+static void join3(struct segpairs *sp, int a, int b)
+{
+	*VL_PUSH(sp->v, sp->n, sp->cap) = a;
+	*VL_PUSH(sp->v, sp->n, sp->cap) = b;
+}
+
+/* Segments joined by cables between switches and by vSwitch uplinks: the
+ * untagged VLANs of the two ports, and each VLAN both ends tag. */
+static void l2_joins(struct vctx *v, struct l3map *g, struct segpairs *sp)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct vl_link *l = &t->links[i];
+		if (!l->port[0] || !l->port[1] || l->sw_idx[0] < 0 || l->sw_idx[1] < 0 ||
+		    l->sw_idx[0] == l->sw_idx[1])
+			continue;
+		int ua = port_untagged(t, g->filt, l->sw_idx[0], l->port[0]);
+		int ub = port_untagged(t, g->filt, l->sw_idx[1], l->port[1]);
+		if (ua >= 0 && ub >= 0)
+			join3(sp, seg_id(g, 's', l->sw_idx[0], ua), seg_id(g, 's', l->sw_idx[1], ub));
+		for (size_t k = 0; k < l->port[0]->ntrunk; k++) {
+			int vid = l->port[0]->trunk[k];
+			if (port_tags(l->port[1], vid))
+				join3(sp, seg_id(g, 's', l->sw_idx[0], vid),
+				      seg_id(g, 's', l->sw_idx[1], vid));
+		}
+	}
+	for (size_t i = 0; i < t->nswitches; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		if (!s->uplink || s->host_idx < 0 || (s->uplink_nic < 0 && s->uplink_bond < 0))
+			continue;
+		const struct vl_node *h = &t->nodes[s->host_idx];
+		int m[8];
+		size_t nm = uplink_members(h, s, m, 8);
+		for (size_t k = 0; k < nm; k++) {
+			const struct vl_nic *c = &h->nics[m[k]];
+			if (c->sw_idx < 0)
+				continue;
+			int up = port_untagged(t, g->filt, c->sw_idx, c);
+			int mine = g->filt[i] ? (s->pvid ? s->pvid : 1) : 0;
+			if (up >= 0)
+				join3(sp, seg_id(g, 's', (int)i, mine), seg_id(g, 's', c->sw_idx, up));
+			for (size_t x = 0; x < s->nuplink_vlans; x++)
+				if (port_tags(c, s->uplink_vlans[x]))
+					join3(sp, seg_id(g, 's', (int)i, s->uplink_vlans[x]),
+					      seg_id(g, 's', c->sw_idx, s->uplink_vlans[x]));
+		}
+	}
+}
+
+/* bond = NAME NIC NIC [mode=]: members are the host's NICs on switches. */
+static void check_bonds(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++) {
+		struct vl_node *n = &t->nodes[i];
+		for (size_t j = 0; j < n->nbonds; j++) {
+			struct vl_bond *b = &n->bonds[j];
+			b->member_nic = xcalloc(b->nmembers ? b->nmembers : 1, sizeof(int));
+			check_ifname(v, &b->loc, "bond", b->name);
+			if (vl_find_nic(n, b->name) >= 0)
+				vl_err(v->d, &b->loc, "bond", "%s: %s already has a NIC of that name",
+				       b->name, n->name);
+			if (b->mode == VL_BOND_8023AD)
+				vl_err(v->d, &b->loc, "bond",
+				       "%s: mode=802.3ad needs LACP at the other end, and a vlab switch is a "
+				       "Linux bridge, which does not speak LACP; use mode=active-backup", b->name);
+			else if (b->mode == VL_BOND_BALANCE_XOR)
+				vl_err(v->d, &b->loc, "bond",
+				       "%s: mode=balance-xor needs the switch ports to form a static link "
+				       "aggregation group, which a Linux bridge cannot (it sends the bond's "
+				       "broadcasts back in through the other member); use mode=active-backup",
+				       b->name);
+			for (size_t k = 0; k < b->nmembers; k++) {
+				int c = b->member_nic[k] = vl_find_nic(n, b->members[k]);
+				if (c < 0) {
+					vl_err(v->d, &b->loc, "bond", "%s: %s has no NIC %s", b->name,
+					       n->name, b->members[k]);
+					continue;
+				}
+				struct vl_nic *nc = &n->nics[c];
+				if (nc->sw_idx < 0)
+					vl_err(v->d, &b->loc, "bond",
+					       "%s: member %s is a [link] end; bond members are NICs on switches (nic = %s SWITCH)",
+					       b->name, nc->name, nc->name);
+				if (nc->naddrs)
+					vl_err(v->d, &b->loc, "bond",
+					       "%s: member %s has an address (line %d); a bond member carries none",
+					       b->name, nc->name, nc->loc.line);
+				if (nc->mtu != n->nics[b->member_nic[0] >= 0 ? b->member_nic[0] : c].mtu)
+					vl_err(v->d, &b->loc, "bond", "%s: members %s and %s have different MTUs",
+					       b->name, b->members[0], nc->name);
+				for (size_t p = 0; p < j; p++)
+					for (size_t q = 0; q < n->bonds[p].nmembers; q++)
+						if (!strcmp(n->bonds[p].members[q], nc->name))
+							vl_err(v->d, &b->loc, "bond",
+							       "%s: %s is already a member of %s (line %d)",
+							       b->name, nc->name, n->bonds[p].name,
+							       n->bonds[p].loc.line);
+			}
+		}
+	}
+}
+
+/* The VLANs used on switch si by its ports, cables and overlays. */
+static void switch_vlans_used(struct vctx *v, int si, bool *used, int *line, const char **who)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++)
+		for (size_t j = 0; j < t->nodes[i].nnics; j++) {
+			const struct vl_nic *c = &t->nodes[i].nics[j];
+			if (c->sw_idx != si)
+				continue;
+			int vids[2] = {c->access_vlan, c->native_vlan};
+			for (int k = 0; k < 2; k++)
+				if (vids[k] && !used[vids[k]]) {
+					used[vids[k]] = true;
+					line[vids[k]] = c->loc.line;
+					who[vids[k]] = t->nodes[i].name;
+				}
+			for (size_t k = 0; k < c->ntrunk; k++)
+				if (!used[c->trunk[k]]) {
+					used[c->trunk[k]] = true;
+					line[c->trunk[k]] = c->loc.line;
+					who[c->trunk[k]] = t->nodes[i].name;
+				}
+		}
+	for (size_t i = 0; i < t->nlinks; i++)
+		for (int e = 0; e < 2; e++) {
+			const struct vl_nic *c = t->links[i].port[e];
+			if (!c || t->links[i].sw_idx[e] != si)
+				continue;
+			int vids[2] = {c->access_vlan, c->native_vlan};
+			for (int k = 0; k < 2; k++)
+				if (vids[k] && !used[vids[k]]) {
+					used[vids[k]] = true;
+					line[vids[k]] = c->loc.line;
+					who[vids[k]] = t->links[i].name;
+				}
+			for (size_t k = 0; k < c->ntrunk; k++)
+				if (!used[c->trunk[k]]) {
+					used[c->trunk[k]] = true;
+					line[c->trunk[k]] = c->loc.line;
+					who[c->trunk[k]] = t->links[i].name;
+				}
+		}
+	for (size_t i = 0; i < t->noverlays; i++) {
+		const struct vl_overlay *o = &t->overlays[i];
+		for (size_t k = 0; o->vlan && k < o->nswitches; k++)
+			if (vl_strmap_get(&v->switches, o->switches[k]) == si && !used[o->vlan]) {
+				used[o->vlan] = true;
+				line[o->vlan] = o->vlan_loc.line;
+				who[o->vlan] = o->name;
+			}
+	}
+}
+
+/* What the physical port of one uplink member lacks for the vSwitch's VLANs. */
+static void uplink_port_carries(struct vctx *v, struct vl_switch *s, const struct vl_node *h,
+				const struct vl_nic *c, bool filt, const int *line, const char **who)
+{
+	struct vl_topology *t = v->t;
+	const char *phys = t->switches[c->sw_idx].name;
+	if (!filt) {
+		if (c->ntrunk && !c->native_vlan)
+			vl_err(v->d, &s->uplink_loc, "uplink",
+			       "%s uses no VLANs, so its frames leave untagged, but %s's %s is a trunk "
+			       "without native= on %s (line %d), which drops untagged frames; give %s "
+			       "vlan=N or native=N", s->name, h->name, c->name, phys, c->loc.line, c->name);
+		return;
+	}
+	for (size_t x = 0; x < s->nuplink_vlans; x++) {
+		int vid = s->uplink_vlans[x];
+		if (port_tags(c, vid))
+			continue;
+		if (c->ntrunk)
+			vl_err(v->d, &s->uplink_loc, "uplink",
+			       "VLAN %d of %s (used by %s, line %d) does not pass %s: %s's %s is a trunk "
+			       "on it without VLAN %d (line %d); add %d to that NIC's trunk=",
+			       vid, s->name, who[vid], line[vid], phys, h->name, c->name, vid,
+			       c->loc.line, vid);
+		else
+			vl_err(v->d, &s->uplink_loc, "uplink",
+			       "VLAN %d of %s (used by %s, line %d) does not pass %s: %s's %s is %s "
+			       "port (line %d), so tagged frames are dropped; make it a trunk with "
+			       "trunk=%d (and every other VLAN of %s)", vid, s->name, who[vid], line[vid],
+			       phys, h->name, c->name, c->access_vlan ? "an access" : "an untagged",
+			       c->loc.line, vid, s->name);
+	}
+}
+
+/* uplink = IFNAME on a vSwitch: a NIC or bond of its host, on a physical
+ * switch, used once, without addresses; the vSwitch's VLANs pass tagged
+ * and must pass the physical port too. */
+static void resolve_uplinks(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	struct vl_strmap used = {0};
+	struct vl_strv keys = {0};
+	for (size_t i = 0; i < t->nswitches; i++) {
+		struct vl_switch *s = &t->switches[i];
+		if (!s->uplink)
+			continue;
+		if (!s->host) {
+			vl_err(v->d, &s->uplink_loc, "uplink",
+			       "uplink is a vSwitch key (a switch with host =); cable physical switches "
+			       "with a [link] (a = %s p1 trunk=..., b = OTHER p1 trunk=...)", s->name);
+			continue;
+		}
+		if (s->host_idx < 0)
+			continue;
+		struct vl_node *h = &t->nodes[s->host_idx];
+		s->uplink_nic = vl_find_nic(h, s->uplink);
+		for (size_t j = 0; s->uplink_nic < 0 && j < h->nbonds; j++)
+			if (!strcmp(h->bonds[j].name, s->uplink))
+				s->uplink_bond = (int)j;
+		if (s->uplink_nic < 0 && s->uplink_bond < 0) {
+			vl_err(v->d, &s->uplink_loc, "uplink",
+			       "%s has no NIC or bond named %s (give it nic = %s SWITCH trunk=..., or bond = %s NIC NIC)",
+			       h->name, s->uplink, s->uplink, s->uplink);
+			continue;
+		}
+		char *k = xasprintf("%s/%s", h->name, s->uplink);
+		vl_strv_push(&keys, k);
+		free(k);
+		int f = vl_strmap_add(&used, keys.v[keys.n - 1], (int)i);
+		if (f >= 0) {
+			vl_err(v->d, &s->uplink_loc, "uplink",
+			       "%s of %s is already the uplink of %s (line %d); a NIC is enslaved to one switch",
+			       s->uplink, h->name, t->switches[f].name, t->switches[f].uplink_loc.line);
+			s->uplink_nic = s->uplink_bond = -1;
+			continue;
+		}
+		if (s->uplink_nic >= 0) {
+			struct vl_nic *c = &h->nics[s->uplink_nic];
+			if (c->sw_idx < 0) {
+				vl_err(v->d, &s->uplink_loc, "uplink",
+				       "%s of %s is a [link] end; an uplink is a NIC on a physical switch (nic = %s SWITCH trunk=...)",
+				       c->name, h->name, c->name);
+				s->uplink_nic = -1;
+				continue;
+			}
+			if (c->naddrs)
+				vl_err(v->d, &s->uplink_loc, "uplink",
+				       "%s of %s has an address (line %d), but an uplink is enslaved to %s and "
+				       "carries none: keep the host's address on another NIC or on a VLAN "
+				       "sub-interface (sub = %s.99 ADDR)", c->name, h->name, c->loc.line,
+				       s->name, c->name);
+			for (size_t j = 0; j < h->nbonds; j++)
+				for (size_t q = 0; q < h->bonds[j].nmembers; q++)
+					if (!strcmp(h->bonds[j].members[q], c->name))
+						vl_err(v->d, &s->uplink_loc, "uplink",
+						       "%s is a member of bond %s (line %d); make the bond the uplink (uplink = %s)",
+						       c->name, h->bonds[j].name, h->bonds[j].loc.line,
+						       h->bonds[j].name);
+		}
+		v->sw_ports[i]++;
+	}
+	vl_strmap_free(&used);
+	vl_strv_free(&keys);
+}
+
+/* After resolve_uplinks, before the segment map: the VLANs each uplink
+ * tags (every VLAN used on the vSwitch but its PVID, which is untagged),
+ * and whether the physical ports pass them. */
+static void uplink_vlans(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	bool *used = xcalloc(4096, sizeof(bool));
+	int *line = xcalloc(4096, sizeof(int));
+	const char **who = xcalloc(4096, sizeof(char *));
+	for (size_t i = 0; i < t->nswitches; i++) {
+		struct vl_switch *s = &t->switches[i];
+		if (!s->uplink || s->host_idx < 0 || (s->uplink_nic < 0 && s->uplink_bond < 0))
+			continue;
+		memset(used, 0, 4096 * sizeof(bool));
+		switch_vlans_used(v, (int)i, used, line, who);
+		bool any = false;
+		for (int vid = 1; vid < 4095; vid++)
+			any |= used[vid];
+		bool filt = s->vlan_filtering >= 0 ? s->vlan_filtering == 1 : any;
+		int pvid = s->pvid ? s->pvid : 1;
+		s->uplink_untagged = filt ? pvid : 0;
+		for (int vid = 1; filt && vid < 4095; vid++)
+			if (used[vid] && vid != pvid) {
+				s->uplink_vlans = xrealloc(s->uplink_vlans,
+							   (s->nuplink_vlans + 1) * sizeof(uint16_t));
+				s->uplink_vlans[s->nuplink_vlans++] = (uint16_t)vid;
+			}
+		const struct vl_node *h = &t->nodes[s->host_idx];
+		int m[8];
+		size_t nm = uplink_members(h, s, m, 8);
+		for (size_t k = 0; k < nm; k++)
+			if (h->nics[m[k]].sw_idx >= 0)
+				uplink_port_carries(v, s, h, &h->nics[m[k]], filt, line, who);
+	}
+	free(used);
+	free(line);
+	free(who);
+}
+
+/* A bond nobody uses carries nothing. */
+static void unused_bonds(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nnodes; i++)
+		for (size_t j = 0; j < t->nodes[i].nbonds; j++) {
+			bool up = false;
+			for (size_t s = 0; s < t->nswitches; s++)
+				up |= t->switches[s].host_idx == (int)i &&
+				      t->switches[s].uplink && t->switches[s].uplink_bond == (int)j;
+			if (!up)
+				vl_warn(v->d, &t->nodes[i].bonds[j].loc, "bond",
+					"%s is no vSwitch's uplink, so it carries nothing (add uplink = %s to a [switch] with host = %s)",
+					t->nodes[i].bonds[j].name, t->nodes[i].bonds[j].name, t->nodes[i].name);
+		}
+}
+
+/* Loops of switches: cables between switches, uplinks (to the first
+ * member's physical switch) and overlays (a hub: the first switch to each
+ * other one). A loop with a switch that does not run STP is a warning
+ * naming it; VLANs are not considered. */
+struct l2edge {
+	int a, b;
+	const struct vl_loc *loc;
+	const char *key;
+};
+
+static void warn_loop(struct vctx *v, const struct l2edge *e, int *tree_head, int *tree_next,
+		      int *tree_to)
+{
+	struct vl_topology *t = v->t;
+	size_t ns = t->nswitches;
+	int *prev = xmalloc(ns * sizeof(int));
+	int *queue = xmalloc(ns * sizeof(int));
+	for (size_t i = 0; i < ns; i++)
+		prev[i] = -2;
+	size_t qh = 0, qt = 0;
+	queue[qt++] = e->a;
+	prev[e->a] = -1;
+	while (qh < qt && prev[e->b] == -2) {
+		int x = queue[qh++];
+		for (int k = tree_head[x]; k >= 0; k = tree_next[k])
+			if (prev[tree_to[k]] == -2) {
+				prev[tree_to[k]] = x;
+				queue[qt++] = tree_to[k];
+			}
+	}
+	struct vl_buf path = {0}, nostp = {0};
+	size_t nno = 0;
+	for (int x = e->b; x >= 0; x = prev[x]) {
+		vl_buf_printf(&path, "%s -> ", t->switches[x].name);
+		if (!t->switches[x].stp)
+			vl_buf_printf(&nostp, "%s%s", nno++ ? ", " : "", t->switches[x].name);
+	}
+	vl_buf_printf(&path, "%s", t->switches[e->b].name);
+	if (nno)
+		vl_warn(v->d, e->loc, e->key,
+			"switches form a loop without spanning tree: %s; broadcast frames would "
+			"circle forever: set stp = on on %s (or remove a cable)", path.s, nostp.s);
+	vl_buf_free(&path);
+	vl_buf_free(&nostp);
+	free(prev);
+	free(queue);
+}
+
+static void switch_loops(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	size_t ns = t->nswitches, ne = 0, cap = 0;
+	struct l2edge *edges = NULL;
+	if (!ns)
+		return;
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct vl_link *l = &t->links[i];
+		if (l->port[0] && l->port[1] && l->sw_idx[0] >= 0 && l->sw_idx[1] >= 0 &&
+		    l->sw_idx[0] != l->sw_idx[1])
+			*VL_PUSH(edges, ne, cap) = (struct l2edge){l->sw_idx[0], l->sw_idx[1],
+								   &l->end_loc[1], "b"};
+	}
+	for (size_t i = 0; i < ns; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		if (!s->uplink || s->host_idx < 0 || (s->uplink_nic < 0 && s->uplink_bond < 0))
+			continue;
+		int m[8];
+		if (uplink_members(&t->nodes[s->host_idx], s, m, 8) &&
+		    t->nodes[s->host_idx].nics[m[0]].sw_idx >= 0)
+			*VL_PUSH(edges, ne, cap) = (struct l2edge){(int)i,
+				t->nodes[s->host_idx].nics[m[0]].sw_idx, &s->uplink_loc, "uplink"};
+	}
+	for (size_t i = 0; i < t->noverlays; i++) {
+		const struct vl_overlay *o = &t->overlays[i];
+		for (size_t k = 1; o->sw_idx && k < o->nswitches; k++)
+			if (o->sw_idx[0] >= 0 && o->sw_idx[k] >= 0)
+				*VL_PUSH(edges, ne, cap) = (struct l2edge){o->sw_idx[0], o->sw_idx[k],
+									   &o->switches_loc, "switches"};
+	}
+	int *uf = xmalloc(ns * sizeof(int));
+	bool *all_stp = xmalloc(ns * sizeof(bool));
+	int *head = xmalloc(ns * sizeof(int));
+	int *next = xmalloc((2 * ne + 1) * sizeof(int));
+	int *to = xmalloc((2 * ne + 1) * sizeof(int));
+	bool *closing = xcalloc(ne + 1, sizeof(bool));
+	int nt = 0;
+	for (size_t i = 0; i < ns; i++) {
+		uf[i] = (int)i;
+		head[i] = -1;
+	}
+	for (size_t i = 0; i < ne; i++) {
+		int a = uf_find(uf, edges[i].a), b = uf_find(uf, edges[i].b);
+		if (a == b) {
+			closing[i] = true;
+			continue;
+		}
+		uf[a] = b;
+		to[nt] = edges[i].b, next[nt] = head[edges[i].a], head[edges[i].a] = nt++;
+		to[nt] = edges[i].a, next[nt] = head[edges[i].b], head[edges[i].b] = nt++;
+	}
+	for (size_t i = 0; i < ns; i++)
+		all_stp[i] = true;
+	for (size_t i = 0; i < ns; i++)
+		if (!t->switches[i].stp)
+			all_stp[uf_find(uf, (int)i)] = false;
+	int told = 0;
+	for (size_t i = 0; i < ne && told < 20; i++)
+		if (closing[i] && !all_stp[uf_find(uf, edges[i].a)]) {
+			warn_loop(v, &edges[i], head, next, to);
+			told++;
+		}
+	free(uf);
+	free(all_stp);
+	free(head);
+	free(next);
+	free(to);
+	free(closing);
+	free(edges);
+}
+
+/* forward_delay and priority only matter to spanning tree. */
+static void stp_keys(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	for (size_t i = 0; i < t->nswitches; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		if (!s->stp && (s->forward_delay_cs || s->priority >= 0))
+			vl_warn(v->d, &s->loc, s->forward_delay_cs ? "forward_delay" : "priority",
+				"switch %s: %s has no effect without stp = on", s->name,
+				s->forward_delay_cs ? "forward_delay" : "priority");
+	}
+}
+
 /* Built once, after NICs, links and switches are resolved and before
  * addresses: VLAN filtering is judged here as vlan_filtering() will set it
  * (auto: on when a port or an overlay uses VLANs). */
@@ -754,6 +1326,8 @@ static void l3map_build(struct vctx *v, struct l3map *g)
 				seg_id(g, 's', s, o->vlan ? o->vlan : untagged_vlan(g, &t->switches[s], s));
 		}
 	}
+	struct segpairs sp = {0};
+	l2_joins(v, g, &sp);
 	size_t ns = g->keys.n ? g->keys.n : 1;
 	g->uf = xcalloc(ns, sizeof(int));
 	g->l2 = xcalloc(ns, sizeof(int));
@@ -775,6 +1349,12 @@ static void l3map_build(struct vctx *v, struct l3map *g)
 		}
 	}
 	free(ovseg);
+	for (size_t i = 0; i + 1 < sp.n; i += 2) {
+		uf_join(g->uf, sp.v[i], sp.v[i + 1]);
+		uf_join(g->l2, sp.v[i], sp.v[i + 1]);
+		uf_join(g->dom, sp.v[i], sp.v[i + 1]);
+	}
+	free(sp.v);
 	for (size_t i = 0; i < t->nnodes; i++) {
 		const struct vl_node *n = &t->nodes[i];
 		int first = -1, dfirst = -1;
@@ -2121,6 +2701,22 @@ static void device_names(struct vctx *v)
 				xasprintf("the switch port of %s %s", n->name, c->name));
 		}
 	}
+	/* cables between switches: their ports, named as written; bonds */
+	for (size_t i = 0; i < t->nlinks; i++)
+		for (int e = 0; e < 2; e++) {
+			struct vl_link *l = &t->links[i];
+			if (!l->port[e] || l->sw_idx[e] < 0)
+				continue;
+			struct vl_switch *s = &t->switches[l->sw_idx[e]];
+			dev_add(v, &ns, s->host ? s->host : s->name, l->port[e]->name, &l->end_loc[e],
+				e ? "b" : "a", xasprintf("port %s of switch %s (link %s)",
+							 l->port[e]->name, s->name, l->name));
+		}
+	for (size_t i = 0; i < t->nnodes; i++)
+		for (size_t j = 0; j < t->nodes[i].nbonds; j++)
+			dev_add(v, &ns, t->nodes[i].name, t->nodes[i].bonds[j].name,
+				&t->nodes[i].bonds[j].loc, "bond",
+				xasprintf("bond %s of %s", t->nodes[i].bonds[j].name, t->nodes[i].name));
 	/* VTEPs, named as the planner names them: vx<VNI> per switch; Geneve
 	 * one per remote, gn<VNI> or gn<VNI>-<k> when there are several. */
 	for (size_t i = 0; i < t->noverlays; i++) {
@@ -2190,6 +2786,9 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	resolve_hosts(&v);
 	check_nics(&v);
 	resolve_links(&v);
+	check_bonds(&v);
+	resolve_uplinks(&v);
+	uplink_vlans(&v);
 	shapers(&v);
 	l3map_build(&v, &seg);
 	v.seg = &seg;
@@ -2218,6 +2817,9 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	tests(&v);
 	device_names(&v);
 	lonely(&v);
+	switch_loops(&v);
+	stp_keys(&v);
+	unused_bonds(&v);
 
 	vl_strmap_free(&v.nodes);
 	vl_strmap_free(&v.switches);

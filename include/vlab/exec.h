@@ -52,6 +52,7 @@ enum vl_feature {
 	VL_FEAT_MIRRED,
 	VL_FEAT_NFT_MASQ,
 	VL_FEAT_ALTNAME,
+	VL_FEAT_BONDING,
 	VL_FEAT__COUNT
 };
 
@@ -202,6 +203,10 @@ int vl_link_brport_vlan(struct vl_nl *nl, int ifindex, bool self, int vid,
 			bool pvid, bool untagged, bool del);
 int vl_link_add_altname(struct vl_nl *nl, int ifindex, const char *altname);
 int vl_link_set_isolated(struct vl_nl *nl, int ifindex);
+/* Spanning tree on a bridge; a bond device (src/nl_l2.c). */
+int vl_link_bridge_stp(struct vl_nl *nl, int ifindex, int forward_delay_cs,
+		       int hello_time_cs, int priority);
+int vl_link_bond(struct vl_nl *nl, const struct vl_devspec *s, int mode, int miimon_ms);
 int vl_tc_shape(struct vl_nl *nl, int ifindex, int mtu, const struct vl_shape *s);
 int vl_tc_mirror(struct vl_nl *nl, int ifindex, int to_ifindex, bool ingress, bool egress);
 /* Try tbf/netem/clsact/u32/mirred on two devices of a throwaway namespace. */

@@ -87,6 +87,7 @@ struct vl_nic {
 	uint8_t mac[6];
 	bool mac_set;            /* given, or derived by validation */
 	int mtu;                 /* 0 = lab default */
+	bool isolated;           /* switch port isolation: reaches only non-isolated ports */
 
 	struct vl_shape out;     /* traffic leaving the node through this NIC */
 	struct vl_shape in;      /* traffic arriving at the node */
@@ -104,6 +105,21 @@ struct vl_subif {
 	struct vl_addr *addrs;
 	size_t naddrs, addrs_cap;
 	int mtu;
+	struct vl_loc loc;
+};
+
+/* NIC teaming on a host: `bond = bond0 eth0 eth1 mode=active-backup`. The
+ * members are the host's NICs (each on a physical switch); the bond is
+ * meant as a vSwitch's uplink. */
+enum vl_bond_mode { VL_BOND_ACTIVE_BACKUP, VL_BOND_BALANCE_XOR, VL_BOND_8023AD };
+
+struct vl_bond {
+	char *name;              /* the bond device inside the host, e.g. bond0 */
+	char **members;          /* NIC names */
+	size_t nmembers;
+	int *member_nic;         /* resolved: NIC index in the host, -1 */
+	enum vl_bond_mode mode;
+	int miimon_ms;           /* link monitoring interval, default 50 */
 	struct vl_loc loc;
 };
 
@@ -126,6 +142,9 @@ struct vl_node {
 	struct vl_prefix gateway6; /* IPv6 default gateway */
 	struct vl_loc gateway_loc, gateway6_loc;
 
+	struct vl_bond *bonds;   /* hosts only */
+	size_t nbonds, bonds_cap;
+
 	bool forward;            /* IP forwarding (routers: on by default) */
 	char *nat;               /* router: masquerade out of this NIC, or NULL */
 	struct vl_loc nat_loc;
@@ -145,6 +164,18 @@ struct vl_switch {
 	int vlan_filtering;        /* -1 = auto (on when any port has VLANs) */
 	int pvid;                  /* bridge default PVID (1) */
 	struct vl_loc loc;
+
+	/* layer 2 (src/validate.c "switch cables, uplinks", man vlab.ini(5)) */
+	bool stp;                  /* kernel spanning tree (IFLA_BR_STP_STATE) */
+	int forward_delay_cs;      /* centiseconds; 0 = default (200 with stp) */
+	int priority;              /* bridge priority; -1 = kernel default (32768) */
+	char *uplink;              /* vSwitch: host NIC or bond enslaved to it, or NULL */
+	struct vl_loc stp_loc, uplink_loc;
+	int uplink_nic;            /* resolved: NIC index in the host, -1 */
+	int uplink_bond;           /* resolved: bond index in the host, -1 */
+	uint16_t *uplink_vlans;    /* resolved: VLANs tagged on the uplink port */
+	size_t nuplink_vlans;
+	int uplink_untagged;       /* resolved: untagged VLAN of the uplink port (0 = none) */
 };
 
 enum vl_overlay_type { VL_OVERLAY_VXLAN, VL_OVERLAY_GENEVE };
@@ -189,6 +220,10 @@ struct vl_link {
 	int node_idx[2], nic_idx[2]; /* resolved */
 	struct vl_loc loc;
 	struct vl_loc end_loc[2];    /* the a = and b = lines (the header's when missing) */
+	/* a switch end (a cable between switches): that port's name (nic[e]),
+	 * VLAN options and MTU; NULL for a node end */
+	struct vl_nic *port[2];
+	int sw_idx[2];               /* resolved: the switch of a switch end, -1 */
 };
 
 /* Copy a switch port's traffic to a monitor port on the same switch. */

@@ -30,6 +30,7 @@ enum vl_op_kind {
 	VL_OP_QDISC,    /* shaping on `dev`: netem and/or tbf */
 	VL_OP_MIRROR,   /* tc mirred: copy `dev`'s traffic to u.mirror.to */
 	VL_OP_NAT,      /* nftables masquerade out of `dev` in `ns` */
+	VL_OP_BOND,     /* create bond `dev` in `ns` (members join it as veth peers) */
 	VL_OP__COUNT
 };
 
@@ -66,7 +67,14 @@ struct vl_op {
 	union {
 		struct { char key[64]; char value[16]; } sysctl;
 		struct { char path[256]; } hosts;
-		struct { int vlan_filtering; int default_pvid; } bridge;
+		struct {
+			int vlan_filtering; int default_pvid;
+			bool stp;             /* spanning tree on (IFLA_BR_STP_STATE) */
+			int forward_delay_cs; /* with stp; 0 = kernel default */
+			int hello_time_cs;    /* with stp; 0 = kernel default */
+			int priority;         /* -1 = kernel default */
+		} bridge;
+		struct { int mode; int miimon_ms; } bond; /* IFLA_BOND_MODE (BOND_MODE_*) */
 		struct {
 			char peer_ns[VL_NSNAME_MAX];
 			char peer_dev[VL_DEVNAME_MAX];

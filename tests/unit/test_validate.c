@@ -7,6 +7,7 @@
 #include "vlab/diag.h"
 #include "vlab/model.h"
 #include "vlab/parse.h"
+#include "vlab/plan.h"
 #include "vlab/util.h"
 #include "vlab/validate.h"
 
@@ -573,6 +574,109 @@ static void test_address_domains(void **state)
 	       "(line 8) both have it (on different segments); name the node instead (a or b)");
 }
 
+
+/* Layer 2: cables between switches join segments (no "no path" warning
+ * across a chain), a loop without STP is named, with STP it is not; an
+ * uplink trunks the vSwitch's VLANs; the plan enslaves the uplink NIC and
+ * the bond members, and turns STP on. */
+static const char *const ring_text =
+	"[lab]\nname = r\n[switch s1..3]\n%s[link c1..3]\na = s$i p2\nb = s${i %% 3 + 1} p1\n"
+	"[host h1]\nnic = eth0 s1 10.0.0.1/24\n[host h2]\nnic = eth0 s3 10.0.0.2/24\n"
+	"[test]\nreach = h1 h2\n";
+
+static void test_layer2(void **state)
+{
+	(void)state;
+	struct vl_topology t;
+	struct vl_diags d = {0};
+	char *text = xasprintf(ring_text, "");
+	load_str(text, &t, &d);
+	char *s = diag_text(&d);
+	assert_int_equal(d.errors, 0);
+	assert_non_null(strstr(s, "loop without spanning tree: s1 -> s2 -> s3 -> s1"));
+	assert_null(strstr(s, "no possible"));
+	free(s);
+	free(text);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+
+	text = xasprintf(ring_text, "stp = on\npriority = 4096\n");
+	load_str(text, &t, &d);
+	s = diag_text(&d);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 0);
+	struct vl_plan p;
+	assert_int_equal(vl_plan_build(&t, &p, &d), 0);
+	size_t bridges = 0, cables = 0;
+	for (size_t i = 0; i < p.nops; i++) {
+		const struct vl_op *op = &p.ops[i];
+		if (op->kind == VL_OP_BRIDGE) {
+			assert_true(op->u.bridge.stp);
+			assert_int_equal(op->u.bridge.forward_delay_cs, 200);
+			assert_int_equal(op->u.bridge.priority, 4096);
+			bridges++;
+		}
+		if (op->kind == VL_OP_VETH && !strcmp(op->dev, "p2")) {
+			assert_true(op->d.noaddr && op->u.veth.peer.noaddr);
+			assert_string_equal(op->u.veth.peer_dev, "p1");
+			assert_true(op->d.master[0] && op->u.veth.peer.master[0]);
+			cables++;
+		}
+	}
+	assert_int_equal(bridges, 3);
+	assert_int_equal(cables, 3);
+	vl_plan_free(&p);
+	free(s);
+	free(text);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+
+	load_str("[lab]\nname = u\n[switch fabric]\n[host hv1]\nnic = eth1 fabric trunk=10,20\n"
+		 "nic = eth2 fabric trunk=10,20\nbond = bond0 eth1 eth2\n[switch vs1]\nhost = hv1\n"
+		 "uplink = bond0\n[vm a]\nhost = hv1\nnic = eth0 vs1 10.0.0.1/24 vlan=10 isolated\n"
+		 "[vm b]\nhost = hv1\nnic = eth0 vs1 10.0.0.2/24 vlan=20\n[host db]\n"
+		 "nic = eth0 fabric 10.0.0.100/24 vlan=10\n[test]\nreach = a db\n", &t, &d);
+	s = diag_text(&d);
+	assert_int_equal(d.errors, 0);
+	assert_null(strstr(s, "no possible"));
+	const struct vl_switch *vs = &t.switches[1];
+	assert_int_equal(vs->uplink_bond, 0);
+	assert_int_equal(vs->nuplink_vlans, 2);
+	assert_int_equal(vs->uplink_vlans[0], 10);
+	assert_int_equal(vs->uplink_vlans[1], 20);
+	assert_int_equal(vs->uplink_untagged, 1);
+	assert_int_equal(vl_plan_build(&t, &p, &d), 0);
+	size_t bonds = 0, members = 0, tagged = 0, isolated = 0;
+	for (size_t i = 0; i < p.nops; i++) {
+		const struct vl_op *op = &p.ops[i];
+		if (op->kind == VL_OP_BOND) {
+			assert_string_equal(op->dev, "bond0");
+			assert_string_equal(op->d.master, "vs1");
+			assert_int_equal(op->u.bond.mode, 1);
+			assert_int_equal(op->u.bond.miimon_ms, 50);
+			bonds++;
+		}
+		if (op->kind == VL_OP_VETH && !strcmp(op->u.veth.peer.master, "bond0")) {
+			assert_false(op->u.veth.peer.up); /* enslaved down, the bond opens it */
+			members++;
+		}
+		if (op->kind == VL_OP_BRPORT && !strcmp(op->dev, "bond0"))
+			tagged += !op->u.brport.untagged;
+		if (op->kind == VL_OP_VETH && op->d.isolated) {
+			assert_string_equal(op->dev, "a-eth0");
+			isolated++;
+		}
+	}
+	assert_int_equal(bonds, 1);
+	assert_int_equal(members, 2);
+	assert_int_equal(tagged, 2);
+	assert_int_equal(isolated, 1);
+	vl_plan_free(&p);
+	free(s);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_assert_judgments),
 		cmocka_unit_test(test_assert_good_file),
 		cmocka_unit_test(test_address_domains),
+		cmocka_unit_test(test_layer2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
