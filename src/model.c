@@ -40,6 +40,9 @@ static void free_node(struct vl_node *n)
 		free(n->routes[i].dev);
 	free(n->routes);
 	free(n->nat);
+	for (size_t i = 0; i < n->ncmds; i++)
+		free(n->cmds[i].cmd);
+	free(n->cmds);
 }
 
 static void free_overlay(struct vl_overlay *o)
