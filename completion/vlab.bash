@@ -221,7 +221,11 @@ _vlab()
 		fi
 		;;
 	up)
-		((${#args[@]} == 0)) && _vlab_files "$cur"
+		if [[ $cur == -* ]]; then
+			_vlab_words "--yes" "$cur"
+		elif ((${#args[@]} == 0)); then
+			_vlab_files "$cur"
+		fi
 		;;
 	plan)
 		if [[ $prev == --against ]]; then

@@ -5,6 +5,7 @@
 
 #include "vlab/cmd.h"
 #include "vlab/model.h"
+#include "vlab/startup.h"
 #include "vlab/util.h"
 
 static void count(struct vl_buf *b, size_t n, const char *one, const char *many)
@@ -67,6 +68,10 @@ int cmd_check(int argc, char **argv)
 			}
 	}
 	printf("%s: ok (%s)\n", file, b.s);
+	char *note = vl_startup_note(t); /* the file runs code as root: say so */
+	if (note)
+		printf("%s: note: %s\n", file, note);
+	free(note);
 	vl_buf_free(&b);
 	vl_topology_free(t);
 	free(t);

@@ -24,6 +24,7 @@
 #include "vlab/naming.h"
 #include "vlab/paths.h"
 #include "vlab/sig.h"
+#include "vlab/startup.h"
 #include "vlab/state.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -196,6 +197,7 @@ static void clean_lab(const char *lab, bool all, bool dry, struct totals *t)
 	t->netns += ns.n;
 	t->etc += etc.n;
 	if (!dry) {
+		vl_startup_end(lab); /* daemon = commands recorded in its state */
 		vl_netns_holders(lab, ns.v, ns.n);
 		vl_teardown_netns(ns.v, ns.n, 5.0);
 		for (size_t i = 0; i < etc.n; i++)

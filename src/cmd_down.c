@@ -12,6 +12,7 @@
 #include "vlab/exec.h"
 #include "vlab/runtime.h"
 #include "vlab/sig.h"
+#include "vlab/startup.h"
 #include "vlab/state.h"
 
 int cmd_down(int argc, char **argv)
@@ -57,6 +58,7 @@ int cmd_down(int argc, char **argv)
 		goto out;
 	}
 	vl_rt_end_faults(lab); /* fault processes of vlab fault: the lab goes */
+	vl_startup_end(lab);   /* daemon = commands: TERM, then KILL */
 	have_state = vl_state_read(lab, &st) == 0;
 	vl_lab_netns(lab, have_state ? &st : NULL, &ns);
 

@@ -19,6 +19,7 @@
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
 #include "vlab/runtime.h"
+#include "vlab/startup.h"
 #include "vlab/state.h"
 
 struct iface {
@@ -257,9 +258,12 @@ static void show_lab(const char *lab, bool json, struct vl_buf *out, int home)
 	if (json) {
 		vl_buf_add(out, "],\"changes\":");
 		vl_rt_status_json(lab, out);
+		vl_buf_add(out, ",\"daemons\":");
+		vl_startup_status_json(lab, out);
 		vl_buf_add(out, "}");
 	} else {
 		vl_rt_status_text(lab); /* impair/link/fault: what differs from the file */
+		vl_startup_status_text(lab); /* daemon = commands, running or not */
 	}
 	vl_strv_free(&ns);
 	if (have)

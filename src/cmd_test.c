@@ -751,38 +751,36 @@ static bool section_selected(const struct vl_test *x, const char *only)
 }
 
 /* cmd assertions run commands as root from a file that may be someone
- * else's: show them and ask, or require --yes. 0 = go ahead. */
-static int confirm_cmds(const struct vl_topology *t, const struct opts *o)
+ * else's, and so do the startup commands (run/daemon) of a lab this test
+ * brings up (`up` would ask for those it has not seen): show them all
+ * and ask once, or require --yes (src/startup.c). 0 = go ahead. */
+static int confirm_cmds(const struct vl_topology *t, const struct opts *o, bool bring_up)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < t->ntests; i++)
-		for (size_t j = 0; section_selected(&t->tests[i], o->only) && j < t->tests[i].nasserts;
-		     j++)
-			n += t->tests[i].asserts[j].kind == VL_ASSERT_CMD;
-	if (!n || o->yes)
-		return 0;
-	fprintf(stderr, "vlab: %s runs %zu command%s as root inside the lab:\n", t->file, n,
-		n == 1 ? "" : "s");
+	struct vl_strv lines = {0};
 	for (size_t i = 0; i < t->ntests; i++)
 		for (size_t j = 0; section_selected(&t->tests[i], o->only) && j < t->tests[i].nasserts;
 		     j++) {
 			const struct vl_assert *a = &t->tests[i].asserts[j];
-			if (a->kind == VL_ASSERT_CMD)
-				fprintf(stderr, "  line %d, in %s: %s\n", a->loc.line,
-					a->nargs ? a->args[0] : "?", a->cmd ? a->cmd : "");
+			if (a->kind != VL_ASSERT_CMD)
+				continue;
+			char *l = xasprintf("  line %d, in %s: %s", a->loc.line,
+					    a->nargs ? a->args[0] : "?", a->cmd ? a->cmd : "");
+			vl_strv_push(&lines, l);
+			free(l);
 		}
-	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-		fprintf(stderr, "vlab: not running them without a terminal to confirm; give --yes to "
-			"run them (only for files you trust)\n");
-		return VL_EXIT_USAGE;
-	}
-	fprintf(stderr, "Run them? [y/N] ");
-	char ans[16] = "";
-	if (!fgets(ans, sizeof(ans), stdin) || (ans[0] != 'y' && ans[0] != 'Y')) {
-		fprintf(stderr, "vlab: not confirmed; nothing was run\n");
-		return VL_EXIT_USAGE;
-	}
-	return 0;
+	struct vl_plan p = {0};
+	struct vl_diags d = {0};
+	bool startup = bring_up && vl_plan_build(t, &p, &d) == 0 && p.nstartup &&
+		       !vl_startup_approved(&p);
+	if (startup)
+		vl_startup_list(&p, "  ", &lines);
+	int rc = vl_confirm_commands(t->file, &lines, o->yes);
+	if (!rc && startup)
+		vl_startup_confirmed = true; /* up records the approval */
+	vl_plan_free(&p);
+	vl_diags_free(&d);
+	vl_strv_free(&lines);
+	return rc;
 }
 
 /* Run stdout-writing commands (up, down) with their output on stderr, so
@@ -1071,7 +1069,7 @@ int cmd_test(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = confirm_cmds(t, &o);
+	rc = confirm_cmds(t, &o, !in_place);
 	if (rc)
 		goto out;
 	if (o.junit && !(junit = fopen(o.junit, "w"))) {

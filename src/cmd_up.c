@@ -26,6 +26,7 @@ static void say_interrupted(const char *lab)
  * fault hook): remove every namespace the state recorded, like `down`. */
 static void undo_lab(const char *lab)
 {
+	vl_startup_end(lab); /* daemons first: they keep namespaces alive */
 	struct vl_state st;
 	bool have = vl_state_read(lab, &st) == 0;
 	struct vl_strv ns = {0};
@@ -113,6 +114,7 @@ static int preflight(const struct vl_plan *p)
 
 static int run(const char *file, struct vl_plan *p)
 {
+	char *dir = NULL; /* startup commands run in the file's directory */
 	char *abs = realpath(file, NULL);
 	char *hash = vl_file_hash(file);
 	bool made_dir = false;
@@ -159,6 +161,19 @@ static int run(const char *file, struct vl_plan *p)
 	struct vl_buf err = {0};
 	struct vl_exec_stats st = {0};
 	int r = vl_exec_plan(p, sfd, vl_sig_flag(), &err, &st);
+	if (r == 0 && p->nstartup) {
+		/* run/run!/daemon (src/startup.c): a failure rolls the lab back */
+		dir = xstrdup(abs);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			slash[slash == dir ? 1 : 0] = '\0';
+		r = vl_startup_up(p, file, dir, &err);
+		if (r) {
+			close(sfd);
+			undo_lab(p->lab);
+			r = r == -1 ? -3 : -4; /* failed / a signal: sfd closed, lab undone */
+		}
+	}
 	if (r == 0) {
 		/* The plan is done; a signal before the commit point below
 		 * still undoes the whole lab. */
@@ -189,6 +204,8 @@ static int run(const char *file, struct vl_plan *p)
 		rc = VL_EXIT_KERNEL;
 	} else if (r == -2) {
 		fprintf(stderr, "vlab: lab %s rolled back, nothing left\n", p->lab);
+	} else if (r == -3 && !vl_sig_caught()) {
+		fprintf(stderr, "%s\nvlab: lab %s rolled back, nothing left\n", err.s, p->lab);
 	}
 	vl_buf_free(&err);
 	vl_state_remove(p->lab);
@@ -208,11 +225,21 @@ out:
 	}
 	free(abs);
 	free(hash);
+	free(dir);
 	return rc;
 }
 
 int cmd_up(int argc, char **argv)
 {
+	bool yes = false; /* --yes: run the file's startup commands unasked */
+	if (argc == 3 && (!strcmp(argv[1], "--yes") || !strcmp(argv[1], "-y"))) {
+		yes = true;
+		argv++;
+		argc--;
+	} else if (argc == 3 && (!strcmp(argv[2], "--yes") || !strcmp(argv[2], "-y"))) {
+		yes = true;
+		argc--;
+	}
 	if (argc != 2 || argv[1][0] == '-') {
 		vl_usage(stderr, "up");
 		return VL_EXIT_USAGE;
@@ -233,6 +260,13 @@ int cmd_up(int argc, char **argv)
 	if (vl_limits_check(&p) < 0) {
 		vl_plan_free(&p);
 		return vl_sig_exit(VL_EXIT_FAIL);
+	}
+	/* the file's own commands: approved before, --yes, or asked now;
+	 * refused before anything is changed */
+	rc = vl_startup_trust(argv[1], &p, yes);
+	if (rc) {
+		vl_plan_free(&p);
+		return vl_sig_exit(rc);
 	}
 	rc = run(argv[1], &p);
 	vl_plan_free(&p);

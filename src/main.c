@@ -20,7 +20,7 @@ static const struct command commands[] = {
 	{"check", cmd_check, "FILE", "validate a topology; print every problem with its line"},
 	{"plan", cmd_plan, "FILE [--json] [--teardown] [--against LAB]", "print the kernel operations `up` would run"},
 	{"graph", cmd_graph, "FILE [--svg OUT]", "print the topology as Graphviz DOT"},
-	{"up", cmd_up, "FILE", "build the lab in the kernel (root)"},
+	{"up", cmd_up, "[--yes] FILE", "build the lab in the kernel (root)"},
 	{"apply", cmd_apply, "FILE [--dry-run [--json]]", "change a running lab into what its edited FILE says (root)"},
 	{"migrate", cmd_migrate, "LAB VM HOST [--switch SW] [--dry-run]", "move a running VM to another host (root)"},
 	{"down", cmd_down, "LAB|FILE", "remove everything the lab created (root)"},
@@ -51,8 +51,11 @@ static const struct {
 		 "  -j N          at most N checks at once (default 16)\n"
 		 "  --junit OUT   also write JUnit XML to OUT\n"
 		 "  --json        print JSON instead of TAP on stdout\n"
-		 "  --yes         run cmd assertions without asking\n"
+		 "  --yes         run cmd assertions (and startup commands) without asking\n"
 		 "Exit status: 0 all passed, 6 a check failed, others: could not run.\n"},
+	{"up", "  --yes, -y     run the file's startup commands (run, run!, daemon) without\n"
+	       "                asking; without it and without a terminal, commands not\n"
+	       "                approved before are refused (see vlab(1), vlab.ini(5))\n"},
 };
 
 void vl_usage(FILE *out, const char *name)

@@ -48,6 +48,9 @@ static void free_node(struct vl_node *n)
 		free(n->bonds[i].name);
 	}
 	free(n->bonds);
+	for (size_t i = 0; i < n->ncmds; i++)
+		free(n->cmds[i].cmd);
+	free(n->cmds);
 }
 
 static void free_overlay(struct vl_overlay *o)

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "vlab/startup.h"
 #include "vlab/strmap.h"
 #include "vlab/util.h"
 
@@ -279,12 +280,14 @@ struct keydef {
 #define SHAPE_KEYS {"rate", false}, {"burst", false}, {"delay", false}, {"jitter", false}, {"loss", false}, {"duplicate", false}, \
 	{"corrupt", false}, {"reorder", false}, {"limit", false}
 static const struct keydef lab_keys[] = {{"name", false}, {"mtu", false}, {"ipv6", false}, {"dad", false}};
+#define CMD_KEYS {"run", true}, {"run!", true}, {"daemon", true} /* src/startup.c */
 static const struct keydef host_keys[] = {{"nic", true}, {"sub", true}, {"gateway", false},
-	{"gateway6", false}, {"route", true}, {"forward", false}, {"bond", true}};
+	{"gateway6", false}, {"route", true}, {"forward", false}, {"bond", true}, CMD_KEYS};
 static const struct keydef vm_keys[] = {{"host", false}, {"nic", true}, {"sub", true}, {"gateway", false},
-	{"gateway6", false}, {"route", true}, {"forward", false}};
+	{"gateway6", false}, {"route", true}, {"forward", false}, CMD_KEYS};
 static const struct keydef router_keys[] = {{"host", false}, {"nic", true}, {"sub", true},
-	{"gateway", false}, {"gateway6", false}, {"route", true}, {"forward", false}, {"nat", false}};
+	{"gateway", false}, {"gateway6", false}, {"route", true}, {"forward", false}, {"nat", false},
+	CMD_KEYS};
 static const struct keydef switch_keys[] = {{"host", false}, {"subnet", false}, {"subnet6", false}, {"mtu", false},
 	{"vlan_filtering", false}, {"pvid", false}, {"stp", false}, {"forward_delay", false},
 	{"priority", false}, {"uplink", false}};
@@ -921,8 +924,14 @@ static void build_node(struct pctx *c, struct member *m)
 		else if (!strcmp(k->key, "nat")) {
 			n->nat = xstrdup(k->val);
 			n->nat_loc = loc_at(c, k->line, m->label);
-		} else if (!strcmp(k->key, "bond"))
+		} else if (!strcmp(k->key, "bond")) {
 			bond_line(c, m, n, k);
+		} else if (vl_cmd_kind_of(k->key) >= 0) {
+			struct vl_node_cmd *x = VL_PUSH(n->cmds, n->ncmds, n->cmds_cap);
+			x->kind = (enum vl_cmd_kind)vl_cmd_kind_of(k->key);
+			x->cmd = xstrdup(k->val);
+			x->loc = loc_at(c, k->line, m->label);
+		}
 	}
 }
 
@@ -2077,7 +2086,8 @@ static void build_section(struct pctx *c, struct raw_sec *s, int kind)
 			if (rk->skip)
 				continue;
 			/* a test's command is shell text: its $ stays for the shell */
-			bool verbatim = kind == K_TEST && !strcmp(rk->key, "cmd");
+			bool verbatim = (kind == K_TEST && !strcmp(rk->key, "cmd")) ||
+					vl_cmd_kind_of(rk->key) >= 0;
 			char *v = rk == host_key && hname ? xstrdup(hname)
 				: verbatim ? xstrdup(rk->val) : subst(rk->val, &sv, &swhy);
 			if (!v) {

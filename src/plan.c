@@ -780,6 +780,7 @@ int vl_plan_build(const struct vl_topology *t, struct vl_plan *p, struct vl_diag
 	plan_mirrors(&pl);
 	plan_nat(&pl);
 	plan_hosts(&pl);
+	vl_startup_plan(t, p); /* run after all of the above (src/startup.c) */
 
 	planner_free(&pl);
 	return 0;
@@ -790,5 +791,6 @@ void vl_plan_free(struct vl_plan *p)
 	free(p->ops);
 	vl_strv_free(&p->netns);
 	vl_buf_free(&p->hosts);
+	vl_startup_free(p);
 	memset(p, 0, sizeof(*p));
 }

@@ -439,6 +439,7 @@ static void check_in_place(const struct vl_topology *o, const struct vl_topology
 			refuse(d, "%s %s becomes a switch: a node cannot change kind in place; run "
 			       "`vlab down %s`, then `vlab up` the file", kind_word(on->kind), ns->name, ol);
 	}
+	vl_startup_refuse(o, n, &d->refuse); /* run/daemon commands (src/startup.c) */
 }
 
 int vl_plan_diff(const struct vl_topology *old, const struct vl_topology *new,

@@ -384,6 +384,7 @@ void vl_plan_print(const struct vl_plan *p, struct vl_buf *out)
 			s += n + (nl ? 1 : 0);
 		}
 	}
+	vl_startup_print(p, out);
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -626,6 +627,7 @@ void vl_plan_json(const struct vl_plan *p, struct vl_buf *o)
 	}
 	vl_buf_add(o, "],\"hosts\":");
 	vl_buf_json_str(o, p->hosts.s ? p->hosts.s : "");
+	vl_startup_json(p, o); /* ,"startup":[...] when the file has commands */
 	vl_buf_add(o, ",\"teardown\":[");
 	json_teardown(p, o);
 	vl_buf_add(o, "]}\n");

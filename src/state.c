@@ -14,6 +14,7 @@
 #include "vlab/model.h"
 #include "vlab/naming.h"
 #include "vlab/paths.h"
+#include "vlab/startup.h"
 #include "vlab/state.h"
 
 void vl_state_path(char *out, size_t n, const char *lab, const char *leaf)
@@ -505,6 +506,7 @@ void vl_state_remove(const char *lab)
 	/* never through a symlink: only what sits in the lab's own directory */
 	int dfd = openat(run, lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd >= 0) {
+		vl_startup_remove_files(dfd); /* out/ and the daemons record */
 		for (size_t i = 0; i < VL_ARRAY_SIZE(leaves); i++)
 			unlinkat(dfd, leaves[i], 0);
 		close(dfd);

@@ -125,6 +125,15 @@ struct vl_bond {
 
 enum vl_node_kind { VL_NODE_HOST, VL_NODE_VM, VL_NODE_ROUTER };
 
+/* A startup command of a node (src/startup.c): run = / run! = / daemon =
+ * COMMAND, run by /bin/sh -c inside the node after the lab is built. */
+enum vl_cmd_kind { VL_CMD_RUN, VL_CMD_RUN_MAYFAIL, VL_CMD_DAEMON };
+struct vl_node_cmd {
+	enum vl_cmd_kind kind;
+	char *cmd;               /* verbatim shell text */
+	struct vl_loc loc;
+};
+
 /* Anything that becomes a network namespace with NICs. */
 struct vl_node {
 	enum vl_node_kind kind;
@@ -148,6 +157,9 @@ struct vl_node {
 	bool forward;            /* IP forwarding (routers: on by default) */
 	char *nat;               /* router: masquerade out of this NIC, or NULL */
 	struct vl_loc nat_loc;
+
+	struct vl_node_cmd *cmds; /* run/run!/daemon in file order */
+	size_t ncmds, cmds_cap;
 
 	struct vl_loc loc;       /* the section header */
 };

@@ -11,6 +11,7 @@
 
 #include "vlab/model.h"
 #include "vlab/naming.h"
+#include "vlab/startup.h"
 #include "vlab/util.h"
 
 enum vl_op_kind {
@@ -114,6 +115,9 @@ struct vl_plan {
 	struct vl_strv netns;
 	/* content of the lab's shared hosts file (/run/vlab/<lab>/hosts) */
 	struct vl_buf hosts;
+	/* startup commands (run/run!/daemon), node by node (src/startup.c) */
+	struct vl_startup *startup;
+	size_t nstartup, startup_cap;
 };
 
 /* Build the plan of a validated topology. Returns 0, or -1 with a message
