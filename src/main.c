@@ -35,6 +35,8 @@ static const struct command commands[] = {
 	 "counters, drops, qdisc drops: --json, --watch [S] (root)"},
 	{"impair", cmd_impair, "LAB NODE:IF [KEY=VALUE...]",
 	 "change a NIC's shaping in place; in|out, --show, --reset, --clear (root)"},
+	{"trace", cmd_trace, "LAB SRC DST [OPTS]",
+	 "the path SRC -> DST hop by hop, where and why it stops: --size N, --json, --probe (root)"},
 	{"link", cmd_link, "LAB NODE:IF down|up", "pull or plug back a NIC's cable (root)"},
 	{"fault", cmd_fault, "LAB [NODE:IF FAULT|--stop]",
 	 "flap PERIOD [for T], loss PCT for T, delay TIME for T: ends by itself (root)"},
@@ -53,6 +55,12 @@ static const struct {
 		 "  --json        print JSON instead of TAP on stdout\n"
 		 "  --yes         run cmd assertions without asking\n"
 		 "Exit status: 0 all passed, 6 a check failed, others: could not run.\n"},
+	{"trace", "  SRC           a node, or NODE:IF to leave by that interface\n"
+		  "  DST           a node, NODE:IF or an address\n"
+		  "  --size N      IP packet size in bytes, don't-fragment set (default 84)\n"
+		  "  --json        hops and verdict as JSON\n"
+		  "  --probe       also send one echo request and say which hops' counters moved\n"
+		  "Exit status: 0 the path is complete, 6 it is broken (where and why printed).\n"},
 };
 
 void vl_usage(FILE *out, const char *name)
