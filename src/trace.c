@@ -892,6 +892,18 @@ static int l3(struct walk *w, size_t ns, const struct vl_tr_ip *dst, int oif, bo
 		}
 		const struct vl_tr_if *o = r == 0 ? vl_tr_if_by_index(n, rt.oif) : NULL;
 		if (r < 0 || !o) {
+			/* a device that is down has lost its connected routes */
+			for (size_t k = 0; k < n->naddrs; k++) {
+				const struct vl_tr_addr *a = &n->addrs[k];
+				const struct vl_tr_if *f = vl_tr_if_by_index(n, a->ifindex);
+				if (!f || (f->flags & IFF_UP) || !prefix_has(&a->ip, a->plen, dst))
+					continue;
+				size_t h = add_hop(w, ns, f, NULL, "no route to %s: the device is down", ip);
+				add_fault(w, h, false, "link",
+					  "%s %s is down (administratively: its cable is pulled), so %s has no route to %s",
+					  n->node, f->name, n->node, ip);
+				return STOP;
+			}
 			size_t h = add_hop(w, ns, NULL, origin ? (w->overhead ? "underlay" : "nic") : "router",
 					   "no route to %s", ip);
 			add_fault(w, h, false, "route", "%s has no route to %s%s%s", n->node, ip,
