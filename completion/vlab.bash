@@ -193,7 +193,7 @@ _vlab_words()
 _vlab()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="check plan graph up apply migrate down status ls exec shell test capture stats impair link fault clean doctor help"
+	local commands="check plan graph up apply migrate down status ls exec shell test capture stats trace impair link fault clean doctor help"
 	COMPREPLY=()
 
 	if ((COMP_CWORD == 1)); then
@@ -244,6 +244,7 @@ _vlab()
 		elif [[ $cur == -* ]]; then
 			_vlab_words "--svg" "$cur"
 		elif ((${#args[@]} == 0)); then
+			_vlab_words "$(_vlab_labs)" "$cur"
 			_vlab_files "$cur"
 		fi
 		;;
@@ -361,6 +362,35 @@ _vlab()
 			[[ $c == *:* ]] && COMPREPLY=("${COMPREPLY[@]#"${c%"${c##*:}"}"}")
 		elif [[ $cmd == capture ]]; then
 			_vlab_words "icmp icmp6 arp tcp udp port host net and or not vlan" "$c"
+		fi
+		;;
+	trace)
+		# vlab trace LAB SRC DST [--size N] [--json] [--probe]; SRC and DST
+		# are nodes or NODE:IF (DST may be an address)
+		local -a w=() pa=()
+		local cw c p
+		_vlab_join_colons
+		c=${w[cw]} p=${w[cw-1]}
+		for ((i = 2; i < cw; i++)); do
+			case ${w[i]} in
+			--size) ((i++)) ;;
+			-*) ;;
+			*) pa+=("${w[i]}") ;;
+			esac
+		done
+		if [[ $p == --size ]]; then
+			_vlab_words "84 1400 1450 1500 9000" "$c"
+		elif [[ $c == -* ]]; then
+			_vlab_words "--size --json --probe" "$c"
+		elif ((${#pa[@]} == 0)); then
+			_vlab_words "$(_vlab_labs)" "$c"
+		elif ((${#pa[@]} <= 2)); then
+			if [[ $c == *:* ]]; then
+				_vlab_words "$(_vlab_ifaces "${pa[0]}" "${c%%:*}")" "$c"
+				COMPREPLY=("${COMPREPLY[@]#"${c%"${c##*:}"}"}")
+			else
+				_vlab_words "$(_vlab_nodes "${pa[0]}")" "$c"
+			fi
 		fi
 		;;
 	impair | link | fault)

@@ -1,14 +1,19 @@
-/* vlab graph FILE [--svg OUT]: the topology as Graphviz DOT on stdout, or
- * rendered to SVG by running Graphviz's dot (a viewer, not lab building). */
+/* vlab graph FILE|LAB [--svg OUT]: the topology as Graphviz DOT on stdout,
+ * or rendered to SVG by running Graphviz's dot (a viewer, not lab
+ * building). For a running LAB, the topology it runs from as recorded
+ * (its copy under /run/vlab, with `vlab migrate`'s placements). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "vlab/cmd.h"
 #include "vlab/graph.h"
+#include "vlab/state.h"
+#include "vlab/observe.h"
 
 #define DOT_PATH "/usr/bin/dot"
 
@@ -96,7 +101,7 @@ int cmd_graph(int argc, char **argv)
 			vl_usage(stderr, "graph");
 			return VL_EXIT_USAGE;
 		} else if (file) {
-			fprintf(stderr, "vlab graph: one FILE only (got \"%s\" and \"%s\")\n",
+			fprintf(stderr, "vlab graph: one FILE or LAB only (got \"%s\" and \"%s\")\n",
 				file, argv[i]);
 			return VL_EXIT_USAGE;
 		} else {
@@ -108,10 +113,30 @@ int cmd_graph(int argc, char **argv)
 		return VL_EXIT_USAGE;
 	}
 
-	struct vl_topology *t = vl_load(file, false);
-	if (!t)
-		return VL_EXIT_FAIL;
+	struct stat sb;
+	size_t fl = strlen(file);
+	bool is_file = strchr(file, '/') || (fl > 4 && !strcmp(file + fl - 4, ".ini")) ||
+		       (stat(file, &sb) == 0 && S_ISREG(sb.st_mode));
+	struct vl_topology *t;
 	struct vl_buf dot = {0};
+	if (is_file) {
+		t = vl_load(file, false);
+	} else {
+		struct vl_state st;
+		if (vl_state_read(file, &st) < 0) {
+			vl_lab_not_running("graph", file);
+			fprintf(stderr, "vlab graph: (give a FILE to draw a lab that is not running)\n");
+			return VL_EXIT_FAIL;
+		}
+		t = vl_running_topology(file, &st);
+		vl_state_free(&st);
+		vl_buf_printf(&dot, "// running lab %s as recorded (placements after vlab migrate)\n",
+			      file);
+	}
+	if (!t) {
+		vl_buf_free(&dot);
+		return VL_EXIT_FAIL;
+	}
 	vl_graph_dot(t, &dot);
 	vl_topology_free(t);
 	free(t);

@@ -19,7 +19,7 @@ struct command {
 static const struct command commands[] = {
 	{"check", cmd_check, "FILE", "validate a topology; print every problem with its line"},
 	{"plan", cmd_plan, "FILE [--json] [--teardown] [--against LAB]", "print the kernel operations `up` would run"},
-	{"graph", cmd_graph, "FILE [--svg OUT]", "print the topology as Graphviz DOT"},
+	{"graph", cmd_graph, "FILE|LAB [--svg OUT]", "print the topology (of a running LAB: as it runs) as Graphviz DOT"},
 	{"up", cmd_up, "[--yes] FILE", "build the lab in the kernel (root)"},
 	{"apply", cmd_apply, "FILE [--dry-run [--json]]", "change a running lab into what its edited FILE says (root)"},
 	{"migrate", cmd_migrate, "LAB VM HOST [--switch SW] [--dry-run]", "move a running VM to another host (root)"},
@@ -35,6 +35,8 @@ static const struct command commands[] = {
 	 "counters, drops, qdisc drops: --json, --watch [S] (root)"},
 	{"impair", cmd_impair, "LAB NODE:IF [KEY=VALUE...]",
 	 "change a NIC's shaping in place; in|out, --show, --reset, --clear (root)"},
+	{"trace", cmd_trace, "LAB SRC DST [OPTS]",
+	 "the path SRC -> DST hop by hop, where and why it stops: --size N, --json, --probe (root)"},
 	{"link", cmd_link, "LAB NODE:IF down|up", "pull or plug back a NIC's cable (root)"},
 	{"fault", cmd_fault, "LAB [NODE:IF FAULT|--stop]",
 	 "flap PERIOD [for T], loss PCT for T, delay TIME for T: ends by itself (root)"},
@@ -56,6 +58,12 @@ static const struct {
 	{"up", "  --yes, -y     run the file's startup commands (run, run!, daemon) without\n"
 	       "                asking; without it and without a terminal, commands not\n"
 	       "                approved before are refused (see vlab(1), vlab.ini(5))\n"},
+	{"trace", "  SRC           a node, or NODE:IF to leave by that interface\n"
+		  "  DST           a node, NODE:IF or an address\n"
+		  "  --size N      IP packet size in bytes, don't-fragment set (default 84)\n"
+		  "  --json        hops and verdict as JSON\n"
+		  "  --probe       also send one echo request and say which hops' counters moved\n"
+		  "Exit status: 0 the path is complete, 6 it is broken (where and why printed).\n"},
 };
 
 void vl_usage(FILE *out, const char *name)

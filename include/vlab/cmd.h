@@ -35,6 +35,7 @@ int cmd_link(int argc, char **argv);
 int cmd_fault(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* Shared by apply, migrate and plan --against (src/cmd_apply.c). */
 struct vl_state;

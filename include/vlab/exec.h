@@ -152,6 +152,10 @@ ssize_t vl_nl_recv(int fd, void *buf, size_t len, int timeout_ms);
 /* Dump: callback gets every message. */
 int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
 	       int (*cb)(const struct nlmsghdr *, void *), void *data);
+/* A plain request answered by messages (RTM_GETROUTE, RTM_GETNETCONF,
+ * RTM_GETNSID): cb gets each, then the ack ends it. */
+int vl_nl_request(struct vl_nl *nl, struct nlmsghdr *nlh,
+		  int (*cb)(const struct nlmsghdr *, void *), void *data);
 /* Dump every object of one kind (RTM_GETLINK, RTM_GETADDR, RTM_GETQDISC...)
  * in the socket's namespace: `hdr` bytes of zeroed family header
  * (AF_UNSPEC, no device filter). */

@@ -5,7 +5,9 @@
 #    same [test] passes again with app really on hv2;
 #  - find-the-fault.ini: the two faults its header tells the student to
 #    inject make `vlab test` fail on the right check and show up in
-#    `vlab stats` on the right interface; the fix makes it pass again.
+#    `vlab stats` on the right interface, and `vlab trace` names the layer
+#    (the pulled cable's switch port; the shaper on hv2's uplink); the fix
+#    makes it pass again.
 # Nothing is left behind.
 . "$(dirname "$0")/lib.sh"
 need_feature CONFIG_VXLAN
@@ -53,6 +55,7 @@ stat_of() { # NODE NAME FIELD
 "$VLAB" up "$f" >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "up find-the-fault"; }
 "$VLAB" test --yes ftf >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "find-the-fault: healthy lab fails its test"; }
 note "find-the-fault healthy: $(tail -1 "$tmp/out")"
+"$VLAB" trace ftf shop web >"$tmp/trace" 2>&1 || { cat "$tmp/trace"; fail "find-the-fault: trace shop web on the healthy lab"; }
 
 # fault A: a pulled cable on web
 "$VLAB" link ftf web:eth0 down >/dev/null || fail "link web:eth0 down"
@@ -62,7 +65,10 @@ grep "^not ok" "$tmp/out" | grep -q -- "-> web\|web ->\|web:80\|web shop\|web db
 ok_line "$l_rd" && ok_line "$l_ro" || { cat "$tmp/out"; fail "fault A: checks without web failed too"; }
 st=$(stat_of hv2 web-eth0 state)
 [ -n "$st" ] && [ "$st" != up ] || fail "fault A: stats shows web's switch port hv2:web-eth0 as '$st', not down"
-note "fault A (link down): reach, tcp and rate to web fail; stats: hv2:web-eth0 $st"
+out=$("$VLAB" trace ftf shop web --json 2>&1); rc=$?
+[ $rc = 6 ] && echo "$out" | grep -q '"node":"hv2","interface":"web-eth0","layer":"link"' ||
+	fail "fault A: trace shop web (rc $rc) does not name the link at hv2 web-eth0: $out"
+note "fault A (link down): reach, tcp and rate to web fail; stats: hv2:web-eth0 $st; trace: link at hv2 web-eth0"
 "$VLAB" link ftf web:eth0 up >/dev/null || fail "link web:eth0 up"
 "$VLAB" test --yes ftf >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "fault A fixed: test fails"; }
 
@@ -81,10 +87,14 @@ top=$(tr '{' '\n' <"$tmp/stats" | grep '"qdisc_drops"' |
 	sed 's/.*"node":"\([^"]*\)".*"name":"\([^"]*\)".*"qdisc_drops":\([0-9]*\).*/\3 \1:\2/' | sort -rn | head -1)
 [ "${top#* }" = hv2:eth0 ] || fail "fault B: the interface with most qdisc drops is '$top', not hv2:eth0"
 "$VLAB" stats ftf | grep -q '^! hv2:eth0 ' || fail "fault B: the stats table does not mark hv2:eth0 first"
-note "fault B (impair rate=1mbit): cross-host rate checks fail; stats: hv2:eth0 qdisc drops $q0 -> $q1, tx errors $e1"
+out=$("$VLAB" trace ftf web shop 2>&1); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -qE '^ +[0-9]+  hv2 +eth0 .*qdisc tbf rate 1mbit, [0-9]+ drops' &&
+	echo "$out" | grep -q '^warning: the shaper (tbf rate 1mbit) on hv2 eth0 has dropped' ||
+	fail "fault B: trace web shop (rc $rc) does not show the shaper on hv2 eth0: $out"
+note "fault B (impair rate=1mbit): cross-host rate checks fail; stats: hv2:eth0 qdisc drops $q0 -> $q1, tx errors $e1; trace: shaper on hv2 eth0"
 "$VLAB" impair ftf hv2:eth0 --reset >/dev/null || fail "impair --reset"
 "$VLAB" test --yes ftf >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "fault B fixed: test fails"; }
 note "find-the-fault fixed: $(tail -1 "$tmp/out")"
 "$VLAB" down ftf >/dev/null || fail "down ftf"
 same_snapshot "$before" "$(snapshot)" "find-the-fault + faults + down"
-echo "ok: find-the-fault: each fault fails the right checks and shows in stats; fixed, it passes"
+echo "ok: find-the-fault: each fault fails the right checks, shows in stats and trace; fixed, it passes"
