@@ -20,6 +20,8 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
 #include <linux/rtnetlink.h>
 
 #include "vlab/exec.h"
@@ -514,6 +516,66 @@ int vl_trace_run(int nsfd, const struct vl_prefix *dst, double wait,
 
 /* A socket of ours bound to the port on every address of b_ns. Returns the
  * fd, -EADDRINUSE when the port is someone else's, or -errno. */
+struct listen_q {
+	int port;
+	int found;
+};
+
+static int listen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct listen_q *q = data;
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY && ntohs(m->id.idiag_sport) == q->port)
+		q->found = 1;
+	return MNL_CB_OK;
+}
+
+/* Does a TCP socket listen on `port` in namespace `ns`, in either family
+ * and on any address? (sock_diag, like `ss -ltn`.) A check must reach the
+ * node's own listener when there is one, whatever address it is bound to:
+ * opening vlab's own beside it (0.0.0.0 next to a [::] v6-only one) would
+ * make the check pass without the user's service. 1, 0, or -errno. */
+static int tcp_listening(int ns, int port)
+{
+	int fd = vl_tnet_socket(ns, AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return fd;
+	struct listen_q q = {port, 0};
+	int r = 0;
+	static const int fams[] = {AF_INET, AF_INET6};
+	for (size_t i = 0; i < 2 && r == 0 && !q.found; i++) {
+		char buf[8192];
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		nlh->nlmsg_seq = (unsigned)i + 1;
+		struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+		req->sdiag_family = (uint8_t)fams[i];
+		req->sdiag_protocol = IPPROTO_TCP;
+		req->idiag_states = 1u << 10; /* TCP_LISTEN */
+		if (send(fd, nlh, nlh->nlmsg_len, 0) < 0) {
+			r = -errno;
+			break;
+		}
+		for (;;) {
+			ssize_t n = vl_nl_recv(fd, buf, sizeof(buf), 2000);
+			if (n <= 0) {
+				r = n < 0 ? (int)n : -ETIMEDOUT;
+				break;
+			}
+			int c = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, 0, listen_cb, &q);
+			if (c <= MNL_CB_STOP) {
+				/* an AF_INET6 dump without IPv6 in the kernel: nothing listens there */
+				if (c == MNL_CB_ERROR && errno != ENOENT && errno != EAFNOSUPPORT)
+					r = -errno;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return r < 0 ? r : q.found;
+}
+
 static int own_socket(int b_ns, int family, int type, int port)
 {
 	int fd = vl_tnet_socket(b_ns, family, type | SOCK_NONBLOCK, 0);
@@ -572,7 +634,7 @@ int vl_tcp_check(int a_ns, int b_ns, const struct vl_prefix *dst, int port, doub
 	char a[INET6_ADDRSTRLEN];
 	fmt_addr(dst, a, sizeof(a));
 	int lfd = -1;
-	if (b_ns >= 0) {
+	if (b_ns >= 0 && tcp_listening(b_ns, port) != 1) {
 		lfd = own_socket(b_ns, dst->family, SOCK_STREAM, port);
 		if (lfd < 0 && lfd != -EADDRINUSE) {
 			snprintf(seen, n, "could not open a listener on port %d in the target: %s", port,

@@ -49,4 +49,30 @@ seen rate 1 | grep -q '^[0-9.]* Mbit/s in 1 s of bulk TCP (bound > 50.00 Mbit/s)
 seen latency 1 | grep -q '^median RTT [0-9.]* ms of 10 pings (bound > 100.000 ms)$' || fail "latency: $(seen latency 1)"
 grep -q '"totals": {"passed": 0, "failed": 5, "skipped": 0' "$tmp/out.json" || fail "totals: $(tail -1 "$tmp/out.json")"
 same_snapshot "$before" "$(snapshot)" "vlab test (wrong kinds)"
+# The node's own service answers tcp checks, whatever address it is bound
+# to: a v6-only listener on [::]:8090 passes the IPv6 check as "the
+# listener already there", and the IPv4 check fails (vlab must not open a
+# 0.0.0.0 listener of its own beside it and pass without the service).
+if command -v python3 >/dev/null; then
+	sed -e 's/^name = ittestk$/name = ittestkc/' -e '/^\[test\]/,$d' "$good" >"$tmp/svc.ini"
+	printf '[test]\ntcp = a b:8090\ntcp = a [fd62::20]:8090\n' >>"$tmp/svc.ini"
+	"$VLAB" up "$tmp/svc.ini" >/dev/null || fail "vlab up $tmp/svc.ini"
+	LABS_UP+=(ittestkc)
+	ip netns exec vlab-ittestkc-b python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(("::", 8090)); s.listen(); time.sleep(120)' &
+	svc=$!
+	wait_until 10 listening ittestkc b 8090 || { kill $svc; fail "the v6-only service never listened"; }
+	"$VLAB" test --json "$tmp/svc.ini" >"$tmp/svc.json" 2>"$tmp/err"; rc=$?
+	kill $svc; wait $svc 2>/dev/null
+	res() { sed 's/}, *{/}\n{/g' "$tmp/svc.json" | grep '"key": "tcp"' | sed -n "${1}p"; }
+	[ $rc = 6 ] || { cat "$tmp/svc.json" "$tmp/err"; fail "v6-only service: exit $rc, want 6 (the IPv4 check must fail)"; }
+	res 1 | grep -q '"status": "fail"' || fail "IPv4 check to a v6-only service: $(res 1)"
+	res 2 | grep -q '"status": "pass"' || fail "IPv6 check to the service: $(res 2)"
+	res 2 | grep -q 'the listener already there' || fail "the IPv6 check did not reach the service: $(res 2)"
+	"$VLAB" down ittestkc >/dev/null || fail "down ittestkc"
+else
+	note "python3 missing: the own-service tcp case is not run"
+fi
 echo ok
