@@ -22,6 +22,7 @@
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
 #include "vlab/plan.h"
+#include "vlab/progress.h"
 #include "vlab/sig.h"
 #include "vlab/state.h"
 
@@ -196,7 +197,11 @@ int vl_apply_change(const struct vl_change *c)
 	int sfd = open_state_append(lab);
 	struct vl_buf err = {0};
 	struct vl_exec_stats stats = {0};
+	char what[96];
+	snprintf(what, sizeof(what), "apply %s", lab);
+	vl_progress_start(what); /* on a terminal only */
 	int r = vl_exec_apply(&c->diff->plan, sfd, false, vl_sig_flag(), &err, &stats);
+	vl_progress_stop();
 	if (sfd >= 0)
 		close(sfd);
 	if (r == 0) {
@@ -212,7 +217,7 @@ int vl_apply_change(const struct vl_change *c)
 		vl_state_write_file(lab, "topology", c->text, c->len, 0644);
 		record(lab, c->st, c->file, c->hash, c->place, c->diff);
 		unlink_leaf(lab, "topology.next");
-		printf("vlab: lab %s changed: %zu removed, %zu changed, %zu created in %.3f s\n", lab,
+		vl_info("vlab: lab %s changed: %zu removed, %zu changed, %zu created in %.3f s\n", lab,
 		       c->diff->nremove, c->diff->nchange, c->diff->ncreate, vl_mono_s() - t0);
 		vl_buf_free(&err);
 		return VL_EXIT_OK;
@@ -344,7 +349,7 @@ static void say_migrated(const struct vl_topology *old, const struct vl_topology
 			for (size_t k = 0; k < a->nnics && k < b->nnics; k++)
 				if (a->nics[k].sw && b->nics[k].sw && !strcmp(a->nics[k].name, b->nics[k].name) &&
 				    strcmp(a->nics[k].sw, b->nics[k].sw))
-					printf("vlab: %s %s is on %s (moved by vlab migrate); the file puts it on "
+					vl_info("vlab: %s %s is on %s (moved by vlab migrate); the file puts it on "
 					       "%s: apply moves it back\n", a->name, a->nics[k].name,
 					       a->nics[k].sw, b->nics[k].sw);
 		}
@@ -404,7 +409,7 @@ int cmd_apply(int argc, char **argv)
 	if (st.applying && !dry && (rc = recover(lab, &st, old)) != 0)
 		goto out;
 	if (dry && st.applying)
-		printf("vlab: note: an earlier apply of lab %s was interrupted; apply undoes it first\n",
+		vl_info("vlab: note: an earlier apply of lab %s was interrupted; apply undoes it first\n",
 		       lab);
 	struct vl_diff d;
 	vl_plan_diff(old, t, &d);
@@ -442,7 +447,7 @@ int cmd_apply(int argc, char **argv)
 		/* nothing in the kernel; the record follows the file */
 		vl_state_write_file(lab, "topology", text, len, 0644);
 		record(lab, &st, abs, hash, NULL, &d);
-		printf("vlab: lab %s is as %s says: nothing to change\n", lab, file);
+		vl_info("vlab: lab %s is as %s says: nothing to change\n", lab, file);
 		rc = VL_EXIT_OK;
 	} else {
 		rc = vl_apply_change(&c);

@@ -26,15 +26,15 @@
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
 #include "vlab/observe.h"
+#include "vlab/sig.h"
 #include "vlab/state.h"
 
 static pcap_t *g_pcap;
-static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
+/* From the signal guard's handler (vl_sig_on_catch): a blocked read ends */
+static void break_capture(int sig)
 {
 	(void)sig;
-	stop = 1;
 	if (g_pcap)
 		pcap_breakloop(g_pcap); /* async-signal-safe in libpcap >= 1.10 (eventfd) */
 }
@@ -207,7 +207,7 @@ static FILE *open_output(const char *path)
 
 static int capture_loop(pcap_t *p, struct ctx *c)
 {
-	while (!stop && !c->failed && !(c->count && c->seen >= c->count)) {
+	while (!vl_sig_caught() && !c->failed && !(c->count && c->seen >= c->count)) {
 		int r = pcap_dispatch(p, -1, on_packet, (u_char *)c);
 		if (c->dump && (pcap_dump_flush(c->dump) < 0))
 			c->failed = true;
@@ -276,14 +276,11 @@ int cmd_capture(int argc, char **argv)
 	} else {
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	}
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal; /* no SA_RESTART */
-	sigemptyset(&sa.sa_mask);
+	/* Ctrl-C, TERM, HUP: the normal end (exit 0 with the summary); the
+	 * guard ignores SIGPIPE: a closed pipe is a write error, we stop */
 	g_pcap = p;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error: we stop */
+	vl_sig_on_catch(break_capture);
+	vl_sig_guard();
 	fprintf(stderr, "vlab capture: capturing on %s, link-type %s, filter \"%s\"%s\n", what,
 		pcap_datalink_val_to_name(c.linktype) ? pcap_datalink_val_to_name(c.linktype) : "?",
 		a.filter, a.count ? "" : "; Ctrl-C stops");
@@ -304,6 +301,7 @@ int cmd_capture(int argc, char **argv)
 		rc = VL_EXIT_FAIL;
 	}
 done:
+	vl_sig_on_catch(NULL);
 	g_pcap = NULL;
 	if (out && out != stdout)
 		fclose(out);

@@ -67,10 +67,10 @@ int cmd_check(int argc, char **argv)
 				sep = ", ";
 			}
 	}
-	printf("%s: ok (%s)\n", file, b.s);
+	vl_info("%s: ok (%s)\n", file, b.s);
 	char *note = vl_startup_note(t); /* the file runs code as root: say so */
 	if (note)
-		printf("%s: note: %s\n", file, note);
+		vl_info("%s: note: %s\n", file, note);
 	free(note);
 	vl_buf_free(&b);
 	vl_topology_free(t);

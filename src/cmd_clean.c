@@ -23,6 +23,8 @@
 #include "vlab/exec.h"
 #include "vlab/naming.h"
 #include "vlab/paths.h"
+#include "vlab/progress.h"
+#include "vlab/runtime.h"
 #include "vlab/sig.h"
 #include "vlab/startup.h"
 #include "vlab/state.h"
@@ -87,7 +89,7 @@ static void find_labs(struct vl_strv *labs, struct vl_strv *unmarked)
 		if (vl_lab_name_ok(lab, NULL))
 			push_unique(labs, lab);
 		else /* a lab name with '-', from a vlab before names were injective */
-			printf("vlab: leaving %s/%s: marked by lab \"%s\", a name vlab no longer "
+			vl_info("vlab: leaving %s/%s: marked by lab \"%s\", a name vlab no longer "
 			       "accepts; remove it with `ip netns del %s` if it is a leftover\n",
 			       VL_NETNS_DIR, e->d_name, lab, e->d_name);
 	}
@@ -176,7 +178,7 @@ static void clean_lab(const char *lab, bool all, bool dry, struct totals *t)
 	size_t gone;
 	char *why = leftover_reason(&st, have_state, &gone);
 	if (!why && !all) {
-		printf("vlab: keeping lab %s: up and healthy (%zu namespaces); `vlab down %s` or "
+		vl_info("vlab: keeping lab %s: up and healthy (%zu namespaces); `vlab down %s` or "
 		       "`vlab clean --all` removes it\n", lab, st.netns.n, lab);
 		t->kept++;
 		goto out;
@@ -186,20 +188,35 @@ static void clean_lab(const char *lab, bool all, bool dry, struct totals *t)
 	struct vl_strv ns = {0}, etc = {0};
 	vl_lab_netns(lab, have_state ? &st : NULL, &ns);
 	lab_etc(lab, &etc);
-	printf("vlab: lab %s (%s):\n", lab, why);
+	vl_info("vlab: lab %s (%s):\n", lab, why);
 	for (size_t i = 0; i < ns.n; i++)
-		printf("vlab:   %s namespace %s\n", verb, ns.v[i]);
+		vl_info("vlab:   %s namespace %s\n", verb, ns.v[i]);
 	for (size_t i = 0; i < etc.n; i++)
-		printf("vlab:   %s %s/%s\n", verb, VL_ETC_NETNS_DIR, etc.v[i]);
+		vl_info("vlab:   %s %s/%s\n", verb, VL_ETC_NETNS_DIR, etc.v[i]);
+	/* fault processes of `vlab fault` (recorded in the lab's state) */
+	struct vl_changes ch;
+	if (vl_changes_read(lab, &ch) == 0) {
+		for (size_t i = 0; i < ch.nfaults; i++)
+			if (vl_proc_is(ch.faults[i].pid, ch.faults[i].start))
+				vl_info("vlab:   %s fault process %ld (%s on %s:%s)\n",
+					dry ? "would end" : "ending", ch.faults[i].pid, ch.faults[i].what,
+					ch.faults[i].node, ch.faults[i].nic);
+		vl_changes_free(&ch);
+	}
 	if (have_dir)
-		printf("vlab:   %s state %s\n", verb, dir);
+		vl_info("vlab:   %s state %s\n", verb, dir);
 	t->labs++;
 	t->netns += ns.n;
 	t->etc += etc.n;
 	if (!dry) {
-		vl_startup_end(lab); /* daemon = commands recorded in its state */
+		vl_rt_end_faults(lab); /* before the namespaces go: they hold them */
+		vl_startup_end(lab);   /* daemon = commands recorded in its state */
 		vl_netns_holders(lab, ns.v, ns.n);
+		char what[96];
+		snprintf(what, sizeof(what), "clean %s", lab);
+		vl_progress_start(what); /* on a terminal only */
 		vl_teardown_netns(ns.v, ns.n, 5.0);
+		vl_progress_stop();
 		for (size_t i = 0; i < etc.n; i++)
 			vl_etc_netns_remove(etc.v[i]);
 		bool left = false;
@@ -244,15 +261,15 @@ int cmd_clean(int argc, char **argv)
 	struct vl_strv labs = {0}, unmarked = {0};
 	find_labs(&labs, &unmarked);
 	for (size_t i = 0; i < unmarked.n; i++)
-		printf("vlab: leaving %s/%s: not marked as vlab's\n", VL_NETNS_DIR, unmarked.v[i]);
+		vl_info("vlab: leaving %s/%s: not marked as vlab's\n", VL_NETNS_DIR, unmarked.v[i]);
 	struct totals t = {0};
 	for (size_t i = 0; i < labs.n; i++)
 		clean_lab(labs.v[i], all, dry, &t);
 	if (!t.labs)
-		printf("vlab: nothing to clean%s\n", t.kept && !all ? " (healthy labs are kept; "
+		vl_info("vlab: nothing to clean%s\n", t.kept && !all ? " (healthy labs are kept; "
 		       "--all removes them too)" : "");
 	else
-		printf("vlab: %s %zu lab%s: %zu namespace%s, %zu /etc/netns entr%s\n",
+		vl_info("vlab: %s %zu lab%s: %zu namespace%s, %zu /etc/netns entr%s\n",
 		       dry ? "would remove" : "removed", t.labs, t.labs == 1 ? "" : "s", t.netns,
 		       t.netns == 1 ? "" : "s", t.etc, t.etc == 1 ? "y" : "ies");
 	if (!dry)

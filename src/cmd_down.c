@@ -11,6 +11,7 @@
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
 #include "vlab/runtime.h"
+#include "vlab/progress.h"
 #include "vlab/sig.h"
 #include "vlab/startup.h"
 #include "vlab/state.h"
@@ -63,14 +64,20 @@ int cmd_down(int argc, char **argv)
 	vl_lab_netns(lab, have_state ? &st : NULL, &ns);
 
 	vl_netns_holders(lab, ns.v, ns.n);
+	char what[96];
+	snprintf(what, sizeof(what), "down %s", lab);
+	vl_progress_start(what); /* on a terminal only */
 	/* in two halves, for the `down-teardown` fault phase (test-only) */
 	size_t half = ns.n / 2;
 	n = vl_teardown_netns(ns.v, half, 5.0);
 	if (vl_fault_phase("down-teardown") < 0) {
+		vl_progress_stop();
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
 	n += vl_teardown_netns(ns.v ? ns.v + half : NULL, ns.n - half, 5.0);
+	vl_progress_stop();
+	vl_debug("%zu namespaces dropped and gone in %.3f s\n", ns.n, vl_mono_s() - t0);
 	for (size_t i = 0; i < ns.n; i++)
 		if (vl_netns_exists(ns.v[i]) || vl_netns_mounted(ns.v[i])) {
 			fprintf(stderr, "vlab: namespace %s is still there\n", ns.v[i]);
@@ -86,9 +93,9 @@ int cmd_down(int argc, char **argv)
 	if (left) {
 		rc = VL_EXIT_KERNEL;
 	} else if (!n && !have_state && made_dir) {
-		printf("vlab: lab %s is not running: nothing to remove\n", lab);
+		vl_info("vlab: lab %s is not running: nothing to remove\n", lab);
 	} else {
-		printf("vlab: lab %s is down: removed %d namespace%s in %.3f s\n", lab, n,
+		vl_info("vlab: lab %s is down: removed %d namespace%s in %.3f s\n", lab, n,
 		       n == 1 ? "" : "s", vl_mono_s() - t0);
 	}
 out:

@@ -194,7 +194,7 @@ static int stop_faults(const char *cmd, const char *labarg, const char *which)
 				f->what, f->node, f->nic);
 			rc = VL_EXIT_FAIL;
 		} else {
-			printf("vlab: fault %s on %s:%s ended, state restored\n", f->what, f->node, f->nic);
+			vl_info("vlab: fault %s on %s:%s ended, state restored\n", f->what, f->node, f->nic);
 		}
 	}
 	if (!n)
@@ -316,7 +316,7 @@ int cmd_fault(int argc, char **argv)
 			strerror(-r), node, nic);
 		rc = VL_EXIT_FAIL;
 	} else {
-		printf("vlab: fault %s on %s:%s started (pid %d)%s; vlab fault %s --stop ends it\n",
+		vl_info("vlab: fault %s on %s:%s started (pid %d)%s; vlab fault %s --stop ends it\n",
 		       what.s, node, nic, (int)pid, j.f.duration_us ? ", it ends by itself" : "",
 		       L.lab);
 	}

@@ -143,7 +143,7 @@ int cmd_impair(int argc, char **argv)
 		vl_changes_set_shape(&c, node, nic, dirs[i], same ? NULL : &want[i]);
 		struct vl_buf t = {0};
 		vl_shape_text(&want[i], &t);
-		printf("vlab: %s:%s %s: %s (on %s %s)%s\n", node, nic, d, t.s, pl[i].owner, pl[i].dev,
+		vl_info("vlab: %s:%s %s: %s (on %s %s)%s\n", node, nic, d, t.s, pl[i].owner, pl[i].dev,
 		       same ? ", as the file says" : "");
 		vl_buf_free(&t);
 	}

@@ -58,10 +58,10 @@ int cmd_link(int argc, char **argv)
 		rc = VL_EXIT_FAIL;
 	}
 	if (up)
-		printf("vlab: %s:%s cable plugged in%s: %s is up, %s %s has carrier again\n", node, nic,
+		vl_info("vlab: %s:%s cable plugged in%s: %s is up, %s %s has carrier again\n", node, nic,
 		       was_up ? " (it was)" : "", nic, peer.owner, peer.dev);
 	else
-		printf("vlab: %s:%s cable pulled%s: %s is down, %s %s has no carrier\n", node, nic,
+		vl_info("vlab: %s:%s cable pulled%s: %s is down, %s %s has no carrier\n", node, nic,
 		       was_up ? "" : " (it was)", nic, peer.owner, peer.dev);
 out:
 	vl_changes_free(&c);

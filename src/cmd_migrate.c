@@ -235,7 +235,7 @@ static int migrate(const char *lab, const char *vm, const char *host, const char
 		moves++;
 	}
 	if (!moves) {
-		printf("vlab: %s is on host %s already: nothing to move\n", vm, host);
+		vl_info("vlab: %s is on host %s already: nothing to move\n", vm, host);
 		rc = VL_EXIT_OK;
 		goto out;
 	}
@@ -266,12 +266,12 @@ static int migrate(const char *lab, const char *vm, const char *host, const char
 			if (target[k] < 0)
 				continue;
 			sent += announce(lab, vm, &new->nodes[ni].nics[k]);
-			printf("vlab: %s %s re-plugged from %s (host %s) into %s (host %s); same MAC and "
+			vl_info("vlab: %s %s re-plugged from %s (host %s) into %s (host %s); same MAC and "
 			       "addresses\n", vm, n->nics[k].name, n->nics[k].sw,
 			       old->nodes[old->switches[n->nics[k].sw_idx].host_idx].name,
 			       old->switches[target[k]].name, host);
 		}
-		printf("vlab: %s now runs on %s; %d gratuitous ARP/unsolicited NA sent\n", vm, host, sent);
+		vl_info("vlab: %s now runs on %s; %d gratuitous ARP/unsolicited NA sent\n", vm, host, sent);
 	}
 out:
 	vl_diff_free(&d);

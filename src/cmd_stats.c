@@ -18,15 +18,8 @@
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
 #include "vlab/observe.h"
+#include "vlab/sig.h"
 #include "vlab/state.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static const char *state_word(unsigned flags)
 {
@@ -143,13 +136,13 @@ static void print_rows(const struct vl_stats_args *a, const struct vl_stat_row *
 			char ts[16];
 			time_t now = time(NULL);
 			strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
-			if (isatty(STDOUT_FILENO))
+			if (vl_tty(stdout)) /* a screen: redraw it; a file or pipe: append */
 				vl_buf_add(&b, "\033[H\033[2J");
 			vl_buf_printf(&b, "lab %s at %s: per second over the last %.1f s "
 				      "(Ctrl-C stops)\n", a->lab, ts, dt);
 		}
 		vl_stats_table(&b, rows, n, dt > 0);
-		if (dt > 0 && !isatty(STDOUT_FILENO))
+		if (dt > 0 && !vl_tty(stdout))
 			vl_buf_add(&b, "\n");
 	}
 	if (b.s)
@@ -161,21 +154,19 @@ static void print_rows(const struct vl_stats_args *a, const struct vl_stat_row *
 static int watch(const struct vl_stats_args *a, int home, struct vl_obs_lab *first,
 		 const struct selection *sel)
 {
-	struct sigaction sa = {0};
-	sa.sa_handler = on_signal; /* no SA_RESTART: the sleep ends at once */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* Ctrl-C (TERM, HUP) ends the watch, exit 0; the guard's handlers
+	 * have no SA_RESTART: the sleep ends at once */
+	vl_sig_guard();
 	struct vl_obs_lab prev = *first;
 	memset(first, 0, sizeof(*first));
 	double t0 = vl_mono_s();
 	int rc = VL_EXIT_OK;
-	for (long shown = 0; !stop && (!a->count || shown < a->count); shown++) {
+	for (long shown = 0; !vl_sig_caught() && (!a->count || shown < a->count); shown++) {
 		struct timespec d = {(time_t)a->interval,
 				     (long)((a->interval - (double)(time_t)a->interval) * 1e9)};
-		while (!stop && nanosleep(&d, &d) < 0 && errno == EINTR)
+		while (!vl_sig_caught() && nanosleep(&d, &d) < 0 && errno == EINTR)
 			;
-		if (stop)
+		if (vl_sig_caught())
 			break;
 		struct vl_obs_lab cur = {0};
 		if (vl_obs_read_lab(a->lab, home, &cur) < 0 || !cur.n) {

@@ -838,7 +838,7 @@ static int run_tests(const char *lab, const struct vl_topology *t, const struct 
 	}
 	vl_strv_free(&lines);
 
-	bool color = !o->json && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	bool color = !o->json && vl_color(stdout); /* a terminal, no NO_COLOR */
 	double t0 = vl_mono_s();
 	if (!o->json)
 		vl_tap_begin(stdout, r.njobs);

@@ -12,6 +12,7 @@
 #include "vlab/exec.h"
 #include "vlab/limits.h"
 #include "vlab/plan.h"
+#include "vlab/progress.h"
 #include "vlab/sig.h"
 #include "vlab/state.h"
 
@@ -49,7 +50,7 @@ static int check_running(const char *lab, const char *hash, const char *file)
 			"run `vlab down %s` first\n", lab, st.file ? st.file : "?", lab);
 		rc = VL_EXIT_FAIL;
 	} else if (st.hash && !strcmp(st.hash, hash)) {
-		printf("vlab: lab %s is already up from this topology (%s): nothing to do\n", lab,
+		vl_info("vlab: lab %s is already up from this topology (%s): nothing to do\n", lab,
 		       st.file ? st.file : file);
 		rc = -1; /* success, nothing done */
 	} else {
@@ -147,7 +148,9 @@ static int run(const char *file, struct vl_plan *p)
 	}
 	if (check_names(p))
 		goto cleanup;
+	double tp = vl_mono_s();
 	int pf = preflight(p);
+	vl_debug("kernel features probed in %.3f s\n", vl_mono_s() - tp);
 	if (pf == -2)
 		rc = VL_EXIT_KERNEL;
 	if (pf < 0 || vl_sig_caught())
@@ -160,14 +163,22 @@ static int run(const char *file, struct vl_plan *p)
 	}
 	struct vl_buf err = {0};
 	struct vl_exec_stats st = {0};
+	char what[96];
+	snprintf(what, sizeof(what), "up %s", p->lab);
+	vl_progress_start(what); /* on a terminal only */
 	int r = vl_exec_plan(p, sfd, vl_sig_flag(), &err, &st);
+	vl_progress_stop();
+	vl_debug("executor: %zu namespaces, %zu operations in %.3f s (%s)\n", st.netns, st.ops,
+		 st.seconds, r == 0 ? "done" : "rolled back");
 	if (r == 0 && p->nstartup) {
 		/* run/run!/daemon (src/startup.c): a failure rolls the lab back */
 		dir = xstrdup(abs);
 		char *slash = strrchr(dir, '/');
 		if (slash)
 			slash[slash == dir ? 1 : 0] = '\0';
+		double ts = vl_mono_s();
 		r = vl_startup_up(p, file, dir, &err);
+		vl_debug("startup commands in %.3f s\n", vl_mono_s() - ts);
 		if (r) {
 			close(sfd);
 			undo_lab(p->lab);
@@ -192,7 +203,7 @@ static int run(const char *file, struct vl_plan *p)
 	}
 	if (r == 0) {
 		vl_state_finish(sfd);
-		printf("vlab: lab %s is up: %zu namespaces, %zu operations in %.3f s\n", p->lab,
+		vl_info("vlab: lab %s is up: %zu namespaces, %zu operations in %.3f s\n", p->lab,
 		       st.netns, st.ops, st.seconds);
 		rc = VL_EXIT_OK;
 		goto out;
@@ -249,6 +260,7 @@ int cmd_up(int argc, char **argv)
 		return rc;
 	vl_sig_guard(); /* before the first change of anything */
 	struct vl_plan p;
+	double t0 = vl_mono_s();
 	rc = vl_load_plan(argv[1], false, &p);
 	if (rc)
 		return vl_sig_exit(rc);
@@ -256,6 +268,8 @@ int cmd_up(int argc, char **argv)
 		vl_plan_free(&p);
 		return vl_sig_exit(rc);
 	}
+	vl_debug("%s parsed, validated and planned in %.3f s: %zu namespaces, %zu operations\n",
+		 argv[1], vl_mono_s() - t0, p.netns.n, p.nops);
 	/* open files, namespaces, memory: refused before anything exists */
 	if (vl_limits_check(&p) < 0) {
 		vl_plan_free(&p);

@@ -88,6 +88,13 @@ struct exec {
 	pthread_cond_t ready_cv;
 };
 
+static struct vl_exec_progress *progress; /* a display's counters, or NULL */
+
+void vl_exec_set_progress(struct vl_exec_progress *p)
+{
+	progress = p;
+}
+
 static void set_ready(struct exec *x, int ns, int v)
 {
 	pthread_mutex_lock(&x->ready_lock);
@@ -454,9 +461,11 @@ static void build_ns(struct exec *x, int ns)
 		return;
 	}
 	set_ready(x, ns, 1);
+	size_t built = atomic_fetch_add(&x->built, 1) + 1;
+	if (progress)
+		atomic_store_explicit(&progress->netns_done, built, memory_order_relaxed);
 	/* test-only: the `netns` phase, half the namespaces made */
-	if (atomic_fetch_add(&x->built, 1) + 1 == (x->nbuild + 1) / 2 &&
-	    vl_fault_phase("netns") < 0)
+	if (built == (x->nbuild + 1) / 2 && vl_fault_phase("netns") < 0)
 		phase_fail(x, "netns");
 }
 
@@ -1434,7 +1443,7 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 	}
 
 	/* VLAB_PROFILE=1: time spent per phase and operation kind, on stderr */
-	bool prof = getenv("VLAB_PROFILE") != NULL;
+	bool prof = getenv("VLAB_PROFILE") != NULL || vl_verbose(); /* or -v */
 	double kind_t[VL_OP__COUNT] = {0};
 	size_t kind_n[VL_OP__COUNT] = {0};
 
@@ -1456,6 +1465,10 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 	for (size_t i = 0; i < p->nops; i++)
 		nmain += !(by_workers(&x, &p->ops[i]) ||
 			   (p->ops[i].kind == VL_OP_HOSTS && hosts_thread));
+	if (progress) {
+		atomic_store_explicit(&progress->netns_total, x.nbuild, memory_order_relaxed);
+		atomic_store_explicit(&progress->ops_total, nmain, memory_order_relaxed);
+	}
 	for (size_t i = 0; i < p->nops && !stopping(&x); i++) {
 		const struct vl_op *op = &p->ops[i];
 		struct opfail f = {0};
@@ -1480,6 +1493,8 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 			set_fail(&x, i, &f, false);
 			break;
 		}
+		if (progress)
+			atomic_store_explicit(&progress->ops_done, done, memory_order_relaxed);
 		if (prof) {
 			kind_t[op->kind] += vl_mono_s() - t1;
 			kind_n[op->kind]++;
@@ -1570,6 +1585,8 @@ static void *drop_worker(void *arg)
 		if (vl_netns_delete(d->names[i]) > 0)
 			atomic_fetch_add(&d->existed, 1);
 		vl_etc_netns_remove(d->names[i]);
+		if (progress)
+			atomic_fetch_add_explicit(&progress->netns_done, 1, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -1580,6 +1597,8 @@ int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 	 * unmount waits for an RCU grace period (and /etc/netns may sit on a
 	 * disk file system): many threads let those waits overlap. */
 	struct drop d = {.names = names, .n = n};
+	if (progress) /* `down` tears down in two calls: counts add up */
+		atomic_fetch_add_explicit(&progress->netns_total, n, memory_order_relaxed);
 	pthread_t tid[16];
 	size_t started = 0;
 	size_t want = n >= 64 ? 16 : 0;

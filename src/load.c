@@ -18,7 +18,7 @@ struct vl_topology *vl_load(const char *file, bool quiet_warnings)
 
 	if (vl_parse_file(file, t, &d) == 0)
 		vl_validate(t, &d);
-	vl_diags_report(&d, quiet_warnings, stderr);
+	vl_diags_report(&d, quiet_warnings || vl_quiet(), stderr); /* -q: errors only */
 	size_t errors = d.errors;
 	vl_diags_free(&d);
 	if (errors) {

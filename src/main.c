@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vlab/cmd.h"
+#include "vlab/util.h"
 
 #ifndef VLAB_VERSION
 #define VLAB_VERSION "0.1.0"
@@ -81,17 +82,60 @@ void vl_usage(FILE *out, const char *name)
 			return;
 		}
 	}
-	fprintf(out, "usage: vlab COMMAND [ARGS]\n\nCommands:\n");
+	fprintf(out, "usage: vlab [-q|-v] COMMAND [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %-28s %s\n", commands[i].name, commands[i].args,
 			commands[i].help);
-	fprintf(out, "\n  vlab help COMMAND     details of one command\n"
+	fprintf(out, "\n  -q, --quiet           only errors (before or after COMMAND)\n"
+		     "  -v, --verbose         more detail: timings per phase, what is probed\n"
+		     "  vlab help COMMAND     details of one command\n"
 		     "  vlab --version        print the version\n\n"
 		     "Topology file format: vlab.ini(5). Commands and exit codes: vlab(1).\n");
 }
 
+static int global_opt(const char *a)
+{
+	if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+		return VL_QUIET;
+	if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+		return VL_VERBOSE;
+	return 2;
+}
+
+/* -q/--quiet and -v/--verbose, accepted before and after the subcommand,
+ * are taken out of argv (the last one wins). After the subcommand they are
+ * looked for up to "--" only, and for exec only before its command (in
+ * `vlab exec LAB NODE ping -v HOST`, -v is ping's). */
+static void global_opts(int *argc, char **argv)
+{
+	int out = 1, positional = 0;
+	bool cmd_seen = false, is_exec = false, done = false;
+	for (int i = 1; i < *argc; i++) {
+		char *a = argv[i];
+		int v = done ? 2 : global_opt(a);
+		if (v != 2) {
+			vl_set_verbosity(v);
+			continue;
+		}
+		argv[out++] = a;
+		if (done)
+			continue;
+		if (!strcmp(a, "--") && cmd_seen) {
+			done = true;
+		} else if (!cmd_seen && a[0] != '-') {
+			cmd_seen = true;
+			is_exec = !strcmp(a, "exec");
+		} else if (cmd_seen && a[0] != '-' && is_exec && ++positional == 3) {
+			done = true;
+		}
+	}
+	argv[out] = NULL;
+	*argc = out;
+}
+
 int main(int argc, char **argv)
 {
+	global_opts(&argc, argv);
 	if (argc < 2) {
 		vl_usage(stderr, NULL);
 		return VL_EXIT_USAGE;

@@ -5,11 +5,20 @@
 #include "vlab/sig.h"
 
 static volatile sig_atomic_t caught;
+static void (*volatile on_catch)(int);
 
 static void on_signal(int sig)
 {
 	if (!caught)
 		caught = sig;
+	void (*fn)(int) = on_catch;
+	if (fn)
+		fn(sig);
+}
+
+void vl_sig_on_catch(void (*fn)(int sig))
+{
+	on_catch = fn;
 }
 
 void vl_sig_guard(void)

@@ -398,7 +398,7 @@ static int start_daemon(const struct vl_plan *p, const struct vl_startup *s, con
 		vl_buf_free(&b);
 		return -1;
 	}
-	printf("vlab: daemon %s.%d started in %s (pid %d): %s\n", s->node, s->n, s->node, (int)g,
+	vl_info("vlab: daemon %s.%d started in %s (pid %d): %s\n", s->node, s->n, s->node, (int)g,
 	       s->cmd);
 	return 0;
 fail:
@@ -432,7 +432,7 @@ int vl_startup_up(const struct vl_plan *p, const char *file, const char *dir, st
 		nrun++;
 	}
 	if (nrun)
-		printf("vlab: ran %zu startup command%s (output in %s/%s/out/)\n", nrun,
+		vl_info("vlab: ran %zu startup command%s (output in %s/%s/out/)\n", nrun,
 		       nrun == 1 ? "" : "s", VL_RUN_DIR, p->lab);
 	struct vl_daemon_rec *recs = NULL;
 	size_t nrecs = 0, cap = 0;
@@ -486,7 +486,7 @@ int vl_startup_end(const char *lab)
 			fprintf(stderr, "vlab: daemon %s.%d (pid %ld) did not end\n", d[i].node, d[i].n,
 				d[i].pid);
 		else
-			printf("vlab: ended daemon %s.%d (pid %ld%s): %s\n", d[i].node, d[i].n, d[i].pid,
+			vl_info("vlab: ended daemon %s.%d (pid %ld%s): %s\n", d[i].node, d[i].n, d[i].pid,
 			       killed ? ", SIGKILL after SIGTERM" : "", d[i].cmd);
 	}
 	int dfd = vl_state_dir(lab, false);

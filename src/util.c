@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(void)
 {
@@ -227,4 +228,62 @@ double vl_mono_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- output ---- */
+
+static int verbosity;
+
+void vl_set_verbosity(int v)
+{
+	verbosity = v < 0 ? -1 : v > 0 ? 1 : 0;
+}
+
+int vl_verbosity(void)
+{
+	return verbosity;
+}
+
+void vl_info(const char *fmt, ...)
+{
+	if (verbosity < 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void vl_debug(const char *fmt, ...)
+{
+	if (verbosity <= 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("vlab: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+bool vl_tty(FILE *f)
+{
+	const char *term = getenv("TERM");
+	return f && isatty(fileno(f)) && !(term && !strcmp(term, "dumb"));
+}
+
+bool vl_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+	return !(nc && *nc) && vl_tty(f);
+}
+
+const char *vl_sgr(FILE *f, const char *code)
+{
+	static char buf[4][16];
+	static int next;
+	if (!vl_color(f))
+		return "";
+	char *b = buf[next++ & 3];
+	snprintf(b, sizeof(buf[0]), "\033[%sm", code);
+	return b;
 }

@@ -4,7 +4,13 @@
 set -eu
 vlab=${1:?usage: demo.sh VLAB FILE}
 lab_file=${2:?usage: demo.sh VLAB FILE}
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# bold headings on a terminal only, never with NO_COLOR (https://no-color.org):
+# `sudo make demo > demo.log` gets plain text
+bold= plain=
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then
+	bold=$(printf '\033[1m') plain=$(printf '\033[0m')
+fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 step "vlab check $lab_file"
 "$vlab" check "$lab_file"

@@ -81,6 +81,17 @@ struct vl_exec_stats {
 	size_t netns;
 };
 
+/* Progress for a display (src/progress.c): while set, vl_exec_plan,
+ * vl_exec_apply and vl_teardown_netns store their counts here with
+ * relaxed atomic stores, nothing more; NULL (the default) costs one
+ * branch per operation. The reader is another thread. */
+#include <stdatomic.h>
+struct vl_exec_progress {
+	atomic_size_t netns_done, netns_total; /* namespaces made (or dropped) */
+	atomic_size_t ops_done, ops_total;     /* operations of the main loop */
+};
+void vl_exec_set_progress(struct vl_exec_progress *p);
+
 /* Run `p`. On failure (or a signal setting *stop), rolls back everything
  * created so far and returns -1 with `err` holding
  * `NODE: OPERATION "dev": strerror (hint)`; returns 1 when stopped by a

@@ -8,7 +8,8 @@
  * installed WITHOUT SA_RESTART: a blocking call returns EINTR, so nothing
  * waits forever once the user asked to stop. The command polls
  * vl_sig_caught() at its own safe points, rolls back (up) or finishes
- * (down, clean), and exits 128+signal.
+ * (down, clean), and exits 128+signal. Commands that only watch (capture,
+ * stats --watch) use the same guard, with Ctrl-C as their normal end.
  *
  * vl_sig_hold() blocks the three signals in the calling thread: the commit
  * point of a command (after its last check); a signal that arrives after it
@@ -19,6 +20,9 @@
 #include <signal.h>
 
 void vl_sig_guard(void);
+/* Also call fn(sig) from the handler, once per signal caught (fn must be
+ * async-signal-safe: capture uses pcap_breakloop). NULL removes it. */
+void vl_sig_on_catch(void (*fn)(int sig));
 /* The first signal caught since vl_sig_guard(), or 0. */
 int vl_sig_caught(void);
 /* The flag itself, for code that polls it (the executor). */

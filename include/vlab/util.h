@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define VL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,5 +57,25 @@ double vl_mono_s(void);
 int vl_levenshtein(const char *a, const char *b);
 /* The closest candidate within distance 2 (or NULL). */
 const char *vl_did_you_mean(const char *word, const char *const *cands, size_t n);
+
+/* ---- output: -q, -v and colour (one decision for every command) ----
+ * vl_verbosity: -1 with -q (only errors), 0 normal, 1 with -v (more
+ * detail: timings per phase, what is probed). Set by main.c. */
+enum { VL_QUIET = -1, VL_NORMAL = 0, VL_VERBOSE = 1 };
+void vl_set_verbosity(int v);
+int vl_verbosity(void);
+static inline bool vl_quiet(void) { return vl_verbosity() < 0; }
+static inline bool vl_verbose(void) { return vl_verbosity() > 0; }
+/* Informational lines ("lab demo is up ...") on stdout; nothing with -q. */
+void vl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Detail on stderr ("vlab: ..."), only with -v. */
+void vl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Colour and bold on `f`: only when it is a terminal, NO_COLOR is unset
+ * or empty (https://no-color.org) and TERM is not "dumb". */
+bool vl_color(FILE *f);
+/* A terminal that can move the cursor (progress lines, --watch screens). */
+bool vl_tty(FILE *f);
+/* An SGR escape ("1" bold, "31" red, "0" reset) when vl_color(f), else "". */
+const char *vl_sgr(FILE *f, const char *code);
 
 #endif

@@ -74,6 +74,23 @@ else
 	[ "$(looks)" = "$s0" ] || { diff <(echo "$s0") <(looks); fail "the loss fault did not restore"; }
 fi
 
+# clean ends the fault processes of a lab it removes: the lab made a
+# leftover (an up that never finished, as its state says), a fault running
+out=$("$VLAB" fault $L a:eth0 flap 100ms) || fail "fault flap 100ms: $out"
+pid=$(echo "$out" | pid_of)
+sed -i 's/^status up$/status building/' /run/vlab/$L/state
+grep -q '^status building$' /run/vlab/$L/state || fail "could not make $L a leftover"
+dry=$("$VLAB" clean --dry-run) || fail "clean --dry-run: $dry"
+echo "$dry" | grep -q "would end fault process $pid (flap 100ms on a:eth0)" ||
+	fail "clean --dry-run does not list the fault process: $dry"
+is_gone "$pid" && fail "clean --dry-run ended the fault process"
+out=$("$VLAB" clean) || fail "clean: $out"
+echo "$out" | grep -q "ending fault process $pid" || fail "clean does not say it ends the fault: $out"
+is_gone "$pid" || fail "fault process $pid survived vlab clean"
+LABS_UP=()
+same_snapshot "$before" "$(snapshot)" "clean with a running fault"
+lab_up rate
+
 # down ends a running fault process
 out=$("$VLAB" fault $L a:eth0 flap 100ms) || fail "fault flap 100ms: $out"
 pid=$(echo "$out" | pid_of)
@@ -81,4 +98,4 @@ pid=$(echo "$out" | pid_of)
 LABS_UP=()
 is_gone "$pid" || fail "fault process $pid survived vlab down"
 same_snapshot "$before" "$(snapshot)" "down with a running fault"
-echo "fault: flap ended by itself and restored; --stop, SIGTERM and down end the process"
+echo "fault: flap ended by itself and restored; --stop, SIGTERM, clean and down end the process"
