@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "vlab/cmd.h"
+#include "vlab/diag.h"
 #include "vlab/model.h"
+#include "vlab/parse.h"
 #include "vlab/startup.h"
 #include "vlab/util.h"
+#include "vlab/validate.h"
 
 static void count(struct vl_buf *b, size_t n, const char *one, const char *many)
 {
@@ -15,14 +18,53 @@ static void count(struct vl_buf *b, size_t n, const char *one, const char *many)
 	vl_buf_printf(b, "%zu %s", n, n == 1 ? one : many);
 }
 
+/* check --json: every diagnostic (none folded), counts, and whether the
+ * file runs commands; exit status as without --json. */
+static int check_json(const char *file)
+{
+	struct vl_topology t = {0};
+	struct vl_diags d = {0};
+	if (vl_parse_file(file, &t, &d) == 0)
+		vl_validate(&t, &d);
+	struct vl_buf b = {0};
+	vl_buf_add(&b, "{\"file\":");
+	vl_buf_json_str(&b, file);
+	vl_buf_printf(&b, ",\"ok\":%s,\"errors\":%zu,\"warnings\":%zu,\"diagnostics\":",
+		      d.errors ? "false" : "true", d.errors, d.warnings);
+	vl_diags_json(&d, &b);
+	if (d.errors) {
+		vl_buf_add(&b, ",\"lab\":null,\"counts\":null,\"runs_commands\":null}\n");
+	} else {
+		size_t na = 0;
+		for (size_t i = 0; i < t.ntests; i++)
+			na += t.tests[i].nasserts;
+		vl_buf_add(&b, ",\"lab\":");
+		vl_buf_json_str(&b, t.lab.name ? t.lab.name : "");
+		vl_buf_printf(&b, ",\"counts\":{\"nodes\":%zu,\"switches\":%zu,\"overlays\":%zu,"
+			      "\"links\":%zu,\"mirrors\":%zu,\"assertions\":%zu}", t.nnodes,
+			      t.nswitches, t.noverlays, t.nlinks, t.nmirrors, na);
+		char *note = vl_startup_note(&t);
+		vl_buf_printf(&b, ",\"runs_commands\":%s}\n", note ? "true" : "false");
+		free(note);
+	}
+	fputs(b.s, stdout);
+	vl_buf_free(&b);
+	int rc = d.errors ? VL_EXIT_FAIL : VL_EXIT_OK;
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+	return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
-	bool quiet = false;
+	bool quiet = vl_quiet(), json = false;
 	const char *file = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = true;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "vlab check: unknown option \"%s\"\n", argv[i]);
 			vl_usage(stderr, "check");
@@ -39,6 +81,8 @@ int cmd_check(int argc, char **argv)
 		vl_usage(stderr, "check");
 		return VL_EXIT_USAGE;
 	}
+	if (json)
+		return check_json(file);
 	struct vl_topology *t = vl_load(file, quiet);
 	if (!t)
 		return VL_EXIT_FAIL;

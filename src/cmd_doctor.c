@@ -13,17 +13,25 @@
 
 int cmd_doctor(int argc, char **argv)
 {
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		vl_usage(stderr, "doctor");
-		return VL_EXIT_USAGE;
+	bool json = false;
+	const char *file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] == '-' || file) {
+			vl_usage(stderr, "doctor");
+			return VL_EXIT_USAGE;
+		} else {
+			file = argv[i];
+		}
 	}
 	int rc = vl_need_root("doctor");
 	if (rc)
 		return rc;
 	uint32_t want = (1u << VL_FEAT__COUNT) - 1;
-	if (argc == 2) {
+	if (file) {
 		struct vl_plan p;
-		rc = vl_load_plan(argv[1], true, &p);
+		rc = vl_load_plan(file, true, &p);
 		if (rc)
 			return rc;
 		want = vl_plan_features(&p) | (1u << VL_FEAT_NETNS);
@@ -32,24 +40,50 @@ int cmd_doctor(int argc, char **argv)
 	uint32_t have = 0;
 	vl_probe_features(want, &have);
 	int missing = 0;
-	printf("%s\n", argc == 2 ? "kernel features this lab needs:" : "kernel features vlab can use:");
+	struct vl_buf b = {0};
+	if (json) {
+		vl_buf_add(&b, "{\"file\":");
+		if (file)
+			vl_buf_json_str(&b, file);
+		else
+			vl_buf_add(&b, "null");
+		vl_buf_add(&b, ",\"features\":[");
+	} else {
+		vl_buf_printf(&b, "%s\n", file ? "kernel features this lab needs:"
+					      : "kernel features vlab can use:");
+	}
+	bool first = true;
 	for (int f = 0; f < VL_FEAT__COUNT; f++) {
 		if (!(want & (1u << f)))
 			continue;
 		const struct vl_feature_info *fi = vl_feature_info(f);
 		bool ok = have & (1u << f);
-		printf("  %-8s %-46s %s%s\n", ok ? "ok" : "missing", fi->name, fi->config,
-		       !ok && fi->optional ? " (optional: vlab works without it)" : "");
+		if (json) {
+			vl_buf_add(&b, first ? "\n{\"name\":" : ",\n{\"name\":");
+			vl_buf_json_str(&b, fi->name);
+			vl_buf_add(&b, ",\"config\":");
+			vl_buf_json_str(&b, fi->config);
+			vl_buf_printf(&b, ",\"ok\":%s,\"optional\":%s}", ok ? "true" : "false",
+				      fi->optional ? "true" : "false");
+			first = false;
+		} else {
+			vl_buf_printf(&b, "  %-8s %-46s %s%s\n", ok ? "ok" : "missing", fi->name,
+				      fi->config,
+				      !ok && fi->optional ? " (optional: vlab works without it)" : "");
+		}
 		if (!ok && !fi->optional)
 			missing++;
 	}
-	if (argc == 2) {
-		if (missing)
-			printf("%d feature%s missing: `vlab up %s` would refuse to start\n", missing,
-			       missing == 1 ? "" : "s", argv[1]);
-		else
-			printf("all there: %s can run on this kernel\n", argv[1]);
-		return missing ? VL_EXIT_FAIL : VL_EXIT_OK;
-	}
-	return VL_EXIT_OK;
+	if (json)
+		vl_buf_printf(&b, "],\"missing\":%d}\n", missing);
+	else if (file && missing)
+		vl_buf_printf(&b, "%d feature%s missing: `vlab up %s` would refuse to start; a "
+			      "distribution kernel has them (see vlab(1), doctor)\n", missing,
+			      missing == 1 ? "" : "s", file);
+	else if (file)
+		vl_buf_printf(&b, "all there: %s can run on this kernel\n", file);
+	if (b.s)
+		fputs(b.s, stdout);
+	vl_buf_free(&b);
+	return file && missing ? VL_EXIT_FAIL : VL_EXIT_OK;
 }

@@ -66,6 +66,33 @@ void vl_diags_print(struct vl_diags *d, FILE *out)
 	}
 }
 
+void vl_diags_json(struct vl_diags *d, struct vl_buf *o)
+{
+	static const char *const sev[] = {"error", "warning", "note"};
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), cmp_diag);
+	vl_buf_add(o, "[");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct vl_diag *g = &d->v[i];
+		vl_buf_printf(o, "%s{\"severity\":\"%s\",\"file\":", i ? ",\n" : "\n", sev[g->sev]);
+		vl_buf_json_str(o, g->file);
+		vl_buf_printf(o, ",\"line\":%d,\"section\":", g->line);
+		if (g->section)
+			vl_buf_json_str(o, g->section);
+		else
+			vl_buf_add(o, "null");
+		vl_buf_add(o, ",\"key\":");
+		if (g->key)
+			vl_buf_json_str(o, g->key);
+		else
+			vl_buf_add(o, "null");
+		vl_buf_add(o, ",\"message\":");
+		vl_buf_json_str(o, g->msg);
+		vl_buf_add(o, "}");
+	}
+	vl_buf_add(o, "]");
+}
+
 static bool same_line(const struct vl_diag *a, const struct vl_diag *b)
 {
 	return a->line == b->line && a->line > 0 && a->sev == b->sev && !strcmp(a->msg, b->msg) &&

@@ -50,6 +50,11 @@ void vl_diags_print(struct vl_diags *d, FILE *out);
  * ("(and N more like it)"), warnings left out when quiet_warnings, at most
  * VL_DIAG_SHOW lines (errors first) then "N more not shown". */
 void vl_diags_report(struct vl_diags *d, bool quiet_warnings, FILE *out);
+/* Sorted as vl_diags_print, as a JSON array of objects {"severity",
+ * "file", "line", "section", "key", "message"} (line 0, section and key
+ * null when not known); every diagnostic kept, none folded. */
+struct vl_buf;
+void vl_diags_json(struct vl_diags *d, struct vl_buf *out);
 /* Format one as text (caller frees). */
 char *vl_diag_format(const struct vl_diag *g);
 void vl_diags_free(struct vl_diags *d);
