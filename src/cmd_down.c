@@ -45,7 +45,8 @@ int cmd_down(int argc, char **argv)
 		return vl_sig_exit(VL_EXIT_BUSY);
 	}
 	if (lock < 0) {
-		fprintf(stderr, "vlab: locking lab %s in %s: %s\n", lab, VL_RUN_DIR, strerror(-lock));
+		fprintf(stderr, "vlab: locking lab %s in %s: %s (vlab needs root and a writable "
+			"%s)\n", lab, VL_RUN_DIR, strerror(-lock), VL_RUN_DIR);
 		free(lab);
 		return vl_sig_exit(VL_EXIT_FAIL);
 	}
@@ -80,7 +81,9 @@ int cmd_down(int argc, char **argv)
 	vl_debug("%zu namespaces dropped and gone in %.3f s\n", ns.n, vl_mono_s() - t0);
 	for (size_t i = 0; i < ns.n; i++)
 		if (vl_netns_exists(ns.v[i]) || vl_netns_mounted(ns.v[i])) {
-			fprintf(stderr, "vlab: namespace %s is still there\n", ns.v[i]);
+			fprintf(stderr, "vlab: namespace %s is still there: a process outside vlab "
+				"may hold it (named above, or `ip netns pids %s`); end it and run `vlab "
+				"down %s` again\n", ns.v[i], ns.v[i], lab);
 			left = true;
 		}
 	if (vl_fault_phase("down-state") < 0) {

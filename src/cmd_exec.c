@@ -70,7 +70,8 @@ int vl_node_enter(const char *lab, const char *node)
 	}
 	close(fd);
 	if (unshare(CLONE_NEWNS) < 0) {
-		fprintf(stderr, "vlab: unshare(CLONE_NEWNS): %s\n", strerror(errno));
+		fprintf(stderr, "vlab: unshare(CLONE_NEWNS): %s (needs root: CAP_SYS_ADMIN)\n",
+			strerror(errno));
 		return VL_EXIT_FAIL;
 	}
 	/* our mounts below must not leak back to the host */
@@ -110,6 +111,10 @@ int cmd_exec(int argc, char **argv)
 	setenv("VLAB_NODE", argv[2], 1);
 	execvp(argv[cmd], argv + cmd);
 	int e = errno;
-	fprintf(stderr, "vlab: %s: %s\n", argv[cmd], strerror(e));
+	if (e == ENOENT)
+		fprintf(stderr, "vlab: %s: command not found (a node runs the programs of this "
+			"machine: install it here or give its full path)\n", argv[cmd]);
+	else
+		fprintf(stderr, "vlab: %s: %s\n", argv[cmd], strerror(e));
 	return e == ENOENT ? 127 : 126;
 }

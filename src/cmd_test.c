@@ -1051,7 +1051,8 @@ int cmd_test(int argc, char **argv)
 		goto out;
 	}
 	if (!looks_like_file(target) && !in_place) {
-		fprintf(stderr, "vlab: lab %s is not running\n", lab);
+		fprintf(stderr, "vlab: lab %s is no longer running: it was taken down meanwhile "
+			"(see vlab ls; `vlab test FILE` brings a lab up)\n", lab);
 		rc = VL_EXIT_FAIL;
 		goto out;
 	}
@@ -1073,7 +1074,8 @@ int cmd_test(int argc, char **argv)
 	if (rc)
 		goto out;
 	if (o.junit && !(junit = fopen(o.junit, "w"))) {
-		fprintf(stderr, "vlab: cannot write %s: %s\n", o.junit, strerror(errno));
+		fprintf(stderr, "vlab: cannot write %s: %s (give --junit a path in a writable "
+			"directory)\n", o.junit, strerror(errno));
 		rc = VL_EXIT_USAGE;
 		goto out;
 	}
@@ -1088,12 +1090,15 @@ int cmd_test(int argc, char **argv)
 	lock = vl_state_lock(lab, false, NULL);
 	if (lock < 0) {
 		fprintf(stderr, "vlab: lab %s is %s\n", lab, lock == -EWOULDBLOCK ?
-			"busy: another vlab command is working on it" : "gone");
+			"busy: another vlab command is working on it; wait for it to end and run "
+			"`vlab test` again" : "gone: another command took it down meanwhile");
 		rc = lock == -EWOULDBLOCK ? VL_EXIT_BUSY : VL_EXIT_FAIL;
 		goto out;
 	}
-	if (vl_tnet_init() < 0) {
-		fprintf(stderr, "vlab: cannot open our own network namespace\n");
+	int tr = vl_tnet_init();
+	if (tr < 0) {
+		fprintf(stderr, "vlab: cannot open our own network namespace: %s (needs root)\n",
+			strerror(-tr));
 		rc = VL_EXIT_FAIL;
 		goto out;
 	}

@@ -127,12 +127,14 @@ static int run(const char *file, struct vl_plan *p)
 	}
 	lock = vl_state_lock(p->lab, true, &made_dir);
 	if (lock == -EWOULDBLOCK) {
-		fprintf(stderr, "vlab: lab %s is busy: another vlab command is working on it\n", p->lab);
+		fprintf(stderr, "vlab: lab %s is busy: another vlab command is working on it; wait "
+			"for it to end and run `vlab up` again (`vlab ls` shows the lab)\n", p->lab);
 		rc = VL_EXIT_BUSY;
 		goto out;
 	}
 	if (lock < 0) {
-		fprintf(stderr, "vlab: locking lab %s in %s: %s\n", p->lab, VL_RUN_DIR, strerror(-lock));
+		fprintf(stderr, "vlab: locking lab %s in %s: %s (vlab needs root and a writable "
+			"%s)\n", p->lab, VL_RUN_DIR, strerror(-lock), VL_RUN_DIR);
 		goto out;
 	}
 	if (vl_fault_phase("lock") < 0) {
@@ -158,7 +160,8 @@ static int run(const char *file, struct vl_plan *p)
 
 	int sfd = vl_state_begin(p->lab, abs, hash);
 	if (sfd < 0) {
-		fprintf(stderr, "vlab: writing state of lab %s: %s\n", p->lab, strerror(-sfd));
+		fprintf(stderr, "vlab: writing state of lab %s in %s: %s (nothing was created; is "
+			"/run full or read-only?)\n", p->lab, VL_RUN_DIR, strerror(-sfd));
 		goto cleanup;
 	}
 	struct vl_buf err = {0};
