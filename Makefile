@@ -62,6 +62,7 @@ unit: $(UNIT_BINS)
 
 check-topologies: $(BUILD)/vlab
 	@tests/check-topologies.sh $(BUILD)/vlab
+	@tests/cli.sh $(BUILD)/vlab
 
 golden: $(BUILD)/vlab
 	@tests/golden/run.sh $(BUILD)/vlab

@@ -196,15 +196,23 @@ _vlab()
 	local commands="check plan graph up apply migrate down status ls exec shell test capture stats trace impair link fault clean doctor help"
 	COMPREPLY=()
 
-	if ((COMP_CWORD == 1)); then
-		_vlab_words "$commands --version --help" "$cur"
+	# global -q/-v may come before the command
+	local c0=1
+	while ((c0 < COMP_CWORD)); do
+		case ${COMP_WORDS[c0]} in
+		-q | -v | --quiet | --verbose) ((c0++)) ;;
+		*) break ;;
+		esac
+	done
+	if ((COMP_CWORD == c0)); then
+		_vlab_words "$commands --version --help -q --quiet -v --verbose" "$cur"
 		return
 	fi
 
-	local cmd=${COMP_WORDS[1]} i
+	local cmd=${COMP_WORDS[c0]} i
 	# positional arguments before the current word (options left out)
 	local -a args=()
-	for ((i = 2; i < COMP_CWORD; i++)); do
+	for ((i = c0 + 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--svg | --junit | --only | -j | --against | --switch) ((i++)) ;;
 		-*) ;;
@@ -215,7 +223,7 @@ _vlab()
 	case $cmd in
 	check)
 		if [[ $cur == -* ]]; then
-			_vlab_words "-q --quiet" "$cur"
+			_vlab_words "--json" "$cur"
 		elif ((${#args[@]} == 0)); then
 			_vlab_files "$cur"
 		fi
@@ -427,15 +435,19 @@ _vlab()
 		_vlab_words "--all --dry-run" "$cur"
 		;;
 	doctor)
-		((${#args[@]} == 0)) && _vlab_files "$cur"
+		if [[ $cur == -* ]]; then
+			_vlab_words "--json" "$cur"
+		elif ((${#args[@]} == 0)); then
+			_vlab_files "$cur"
+		fi
 		;;
 	help)
 		((${#args[@]} == 0)) && _vlab_words "$commands" "$cur"
 		;;
-	ls) ;;
+	ls) [[ $cur == -* ]] && _vlab_words "--json" "$cur" ;;
 	esac
 	if [[ $cur == -* && ${#COMPREPLY[@]} -eq 0 && $cmd != exec ]]; then
-		_vlab_words "--help" "$cur"
+		_vlab_words "--help -q --quiet -v --verbose" "$cur"
 	fi
 }
 

@@ -18,7 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"check", cmd_check, "FILE", "validate a topology; print every problem with its line"},
+	{"check", cmd_check, "FILE [--json]", "validate a topology; print every problem with its line"},
 	{"plan", cmd_plan, "FILE [--json] [--teardown] [--against LAB]", "print the kernel operations `up` would run"},
 	{"graph", cmd_graph, "FILE|LAB [--svg OUT]", "print the topology (of a running LAB: as it runs) as Graphviz DOT"},
 	{"up", cmd_up, "[--yes] FILE", "build the lab in the kernel (root)"},
@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	{"migrate", cmd_migrate, "LAB VM HOST [--switch SW] [--dry-run]", "move a running VM to another host (root)"},
 	{"down", cmd_down, "LAB|FILE", "remove everything the lab created (root)"},
 	{"status", cmd_status, "[LAB] [--json]", "show a running lab's nodes, interfaces, addresses"},
-	{"ls", cmd_ls, "", "list running labs"},
+	{"ls", cmd_ls, "[--json]", "list running labs"},
 	{"exec", cmd_exec, "LAB NODE -- CMD [ARG...]", "run a command inside a node (root)"},
 	{"shell", cmd_shell, "LAB NODE", "open a shell inside a node (root)"},
 	{"test", cmd_test, "FILE|LAB [OPTION...]", "prove a lab: run its [test] assertions (root)"},
@@ -42,7 +42,7 @@ static const struct command commands[] = {
 	{"fault", cmd_fault, "LAB [NODE:IF FAULT|--stop]",
 	 "flap PERIOD [for T], loss PCT for T, delay TIME for T: ends by itself (root)"},
 	{"clean", cmd_clean, "[--all] [--dry-run]", "remove leftovers of crashed labs; --all: every lab (root)"},
-	{"doctor", cmd_doctor, "[FILE]", "check the kernel has what labs (or FILE) need"},
+	{"doctor", cmd_doctor, "[FILE] [--json]", "check the kernel has what labs (or FILE) need"},
 };
 
 /* Options of commands that have many, for `vlab help COMMAND`. */
