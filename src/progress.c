@@ -25,17 +25,13 @@ static void draw(void)
 {
 	size_t nd = LOAD(netns_done), nt = LOAD(netns_total);
 	size_t od = LOAD(ops_done), ot = LOAD(ops_total);
-	char line[256];
-	int n = snprintf(line, sizeof(line), "vlab: %s:", P.what);
-	if (nt && n > 0 && (size_t)n < sizeof(line))
-		n += snprintf(line + n, sizeof(line) - (size_t)n, " namespaces %zu/%zu%s", nd, nt,
-			      ot ? "," : "");
-	if (ot && n > 0 && (size_t)n < sizeof(line))
-		n += snprintf(line + n, sizeof(line) - (size_t)n, " operations %zu/%zu", od, ot);
-	if (n > 0 && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - (size_t)n, ", %.1f s", vl_mono_s() - P.t0);
+	char ns[64] = "", ops[64] = "";
+	if (nt)
+		snprintf(ns, sizeof(ns), " namespaces %zu/%zu,", nd, nt);
+	if (ot)
+		snprintf(ops, sizeof(ops), " operations %zu/%zu,", od, ot);
 	/* \r and erase-to-end-of-line: one line, redrawn in place */
-	fprintf(stderr, "\r%s\033[K", line);
+	fprintf(stderr, "\rvlab: %s:%s%s %.1f s\033[K", P.what, ns, ops, vl_mono_s() - P.t0);
 	fflush(stderr);
 	P.drawn = true;
 }
@@ -83,10 +79,7 @@ void vl_progress_start(const char *what)
 	snprintf(P.what, sizeof(P.what), "%s", what);
 	P.t0 = vl_mono_s();
 	P.stop = P.drawn = false;
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_cond_init(&P.cv, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&P.cv, NULL);
 	vl_exec_set_progress(&P.c);
 	if (pthread_create(&P.tid, NULL, run, NULL) != 0) {
 		vl_exec_set_progress(NULL);
