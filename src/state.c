@@ -627,3 +627,16 @@ void vl_lab_netns(const char *lab, const struct vl_state *st, struct vl_strv *ou
 				VL_NETNS_DIR, st->netns.v[i], lab, VL_ALIAS_PREFIX, lab);
 	}
 }
+
+bool vl_lab_live_netns(const char *lab, struct vl_strv *out)
+{
+	struct vl_state st;
+	bool have = vl_state_read(lab, &st) == 0;
+	vl_lab_netns(lab, have ? &st : NULL, out);
+	char dir[300];
+	vl_state_path(dir, sizeof(dir), lab, NULL);
+	bool running = have || out->n || access(dir, F_OK) == 0;
+	if (have)
+		vl_state_free(&st);
+	return running;
+}
