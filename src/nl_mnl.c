@@ -174,6 +174,16 @@ int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
 	return recv_answer(nl, nlh->nlmsg_seq, cb, data);
 }
 
+int vl_nl_get(struct vl_nl *nl, struct nlmsghdr *nlh,
+	      int (*cb)(const struct nlmsghdr *, void *), void *data)
+{
+	extack[0] = 0;
+	int r = send_req(nl, nlh);
+	if (r < 0)
+		return r;
+	return recv_answer(nl, nlh->nlmsg_seq, cb, data);
+}
+
 int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
 		   int (*cb)(const struct nlmsghdr *, void *), void *data)
 {
