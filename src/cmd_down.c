@@ -63,16 +63,17 @@ int cmd_down(int argc, char **argv)
 	vl_netns_holders(lab, ns.v, ns.n);
 	/* in two halves, for the `down-teardown` fault phase (test-only) */
 	size_t half = ns.n / 2;
-	/* (each half also waits for the kernel to destroy what it dropped:
-	 * down's time is what the lab cost to remove, and the next up
-	 * starts on a quiet kernel) */
-	double k1 = 0, k2 = 0;
-	n = vl_teardown_netns_ex(ns.v, half, 5.0, &k1);
+	/* (the second half also waits for the kernel to destroy both: down's
+	 * time is what the lab cost to remove, and the next up starts on a
+	 * quiet kernel) */
+	double k = -1;
+	n = vl_teardown_netns_ex(ns.v, half, 5.0, 0, NULL);
 	if (vl_fault_phase("down-teardown") < 0) {
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
-	n += vl_teardown_netns_ex(ns.v ? ns.v + half : NULL, ns.n - half, 5.0, &k2);
+	n += vl_teardown_netns_ex(ns.v ? ns.v + half : NULL, ns.n - half, 5.0,
+				  ns.n >= VL_TEARDOWN_WAIT_MIN, &k);
 	bool *still = xcalloc(ns.n ? ns.n : 1, sizeof(bool));
 	left = vl_netns_left(ns.v, ns.n, still) > 0;
 	for (size_t i = 0; i < ns.n; i++)
@@ -93,8 +94,8 @@ int cmd_down(int argc, char **argv)
 	} else {
 		printf("vlab: lab %s is down: removed %d namespace%s in %.3f s", lab, n,
 		       n == 1 ? "" : "s", vl_mono_s() - t0);
-		if (k1 >= 0 && k2 >= 0 && n)
-			printf(" (%.3f s of it the kernel destroying them)", k1 + k2);
+		if (k >= 0 && n)
+			printf(" (%.3f s of it the kernel destroying them)", k);
 		printf("\n");
 	}
 out:

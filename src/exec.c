@@ -42,6 +42,7 @@ struct nsctx {
 	bool existing;       /* apply: a namespace of the running lab, opened on first use */
 	bool v6off;          /* no IPv6 here (lab ipv6 = off): set device by device */
 	bool switches;       /* holds bridges: keeps the sysctl way (see v6off_sysctl) */
+	bool v6off_default;  /* ... and there default/disable_ipv6 = 1 covers new devices */
 	int ready;           /* 1 built, -1 failed or never, 0 not yet (under ready_lock);
 			      * -2 existing, not opened yet */
 };
@@ -626,14 +627,18 @@ static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 	int r;
 	if (d && d->noaddr) {
 		bool bridge = !d->master[0];
-		r = vl_link_noaddr(&c->nl, ifindex, bridge, true);
-		if (r == -EAFNOSUPPORT) /* no IPv6 on this device or kernel */
+		/* IPv6 off through the namespace's default: a port needs
+		 * nothing more (one request less per VM) */
+		bool v6 = !c->v6off_default;
+		r = bridge || v6 ? vl_link_noaddr(&c->nl, ifindex, bridge, v6) : 0;
+		if (r == -EAFNOSUPPORT && v6) /* no IPv6 on this device or kernel */
 			r = bridge ? vl_link_noaddr(&c->nl, ifindex, true, false) : 0;
 		if (r < 0)
 			FAIL(f, r, "turning off addresses of", name);
 		/* (where the whole namespace has no IPv6, nothing can
 		 * reach it through the bridge: no sysctl write needed) */
-		if (bridge && !c->v6off && (r = bridge_ipv6_off(x, ns, name)) < 0)
+		if (bridge && !c->v6off && !c->v6off_default &&
+		    (r = bridge_ipv6_off(x, ns, name)) < 0)
 			FAIL(f, r, "turning off IPv6 of", name);
 	} else if (c->v6off) {
 		r = vl_link_noaddr(&c->nl, ifindex, false, true);
@@ -1295,6 +1300,8 @@ static void index_plan(struct exec *x)
 			continue; /* apply: the main loop runs it */
 		if (v6off_sysctl(op) && !x->ns[ns].switches)
 			x->ns[ns].v6off = true;
+		if (v6off_sysctl(op) && x->ns[ns].switches && strstr(op->u.sysctl.key, "/default/"))
+			x->ns[ns].v6off_default = true;
 		if (op->kind == VL_OP_NETNS) {
 			if (x->netns_op[ns] < 0)
 				x->nbuild++;
@@ -1596,10 +1603,11 @@ static void *drop_worker(void *arg)
 
 int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 {
-	return vl_teardown_netns_ex(names, n, wait_s, NULL);
+	return vl_teardown_netns_ex(names, n, wait_s, -1, NULL);
 }
 
-int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, double *kernel_s)
+int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, int wait_kernel,
+			 double *kernel_s)
 {
 	if (kernel_s)
 		*kernel_s = -1;
@@ -1613,7 +1621,15 @@ int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, double *ke
 	for (size_t i = 0; i < n; i++)
 		held[i] = vl_netns_open(names[i]);
 	struct vl_sentinel sen;
-	bool watch = n > 0 && vl_sentinel_make(&sen) == 0;
+	/* Wait for the kernel's destruction only where the next `up` would
+	 * feel it: a few namespaces hold rtnl for a millisecond, and waiting
+	 * would cost two rounds of RCU grace periods (~0.1 s here).
+	 * VLAB_TEARDOWN_WAIT=0/1 (measurement) forces it off/on. */
+	const char *tw = getenv("VLAB_TEARDOWN_WAIT");
+	bool wait = wait_kernel > 0 || (wait_kernel < 0 && n >= VL_TEARDOWN_WAIT_MIN);
+	if (wait_kernel && tw)
+		wait = strcmp(tw, "0") != 0;
+	bool watch = n > 0 && wait && vl_sentinel_make(&sen) == 0;
 
 	/* Drop every namespace entry: each unmount waits for an RCU grace
 	 * period (and /etc/netns may sit on a disk file system): many threads

@@ -383,18 +383,37 @@ bool vl_netns_has_mark(const char *name, const char *lab)
 /* ---- waiting for the kernel's teardown ----
  * Dropping a namespace's last reference only queues it: a kernel work item
  * (cleanup_net) destroys the queued namespaces later, in batches, holding
- * rtnl while it unregisters their devices. An `up` right after `down` used
- * to wait for that inside unshare() and its first link request (seconds
- * for a few thousand namespaces), while `down` reported a fraction of it.
- * The sentinel tells when the work is done: namespace D, dropped after
- * every lab namespace, holds one end of a veth whose other end lives in
- * namespace W, which we keep. The kernel unregisters D's devices in the
- * same batch as the lab's last ones (the work is ordered, and takes every
- * namespace queued when it starts), and W's end goes with them: W's
- * socket hears RTM_DELLINK. W is dropped at the end (one empty namespace
- * and no device: nothing to wait for). */
+ * rtnl while it unregisters their devices, then running every subsystem's
+ * exit and an rcu_barrier. An `up` right after `down` used to wait for that
+ * inside unshare() and its first link request (seconds for a few thousand
+ * namespaces), while `down` reported a fraction of it.
+ * The sentinel tells when the work is done. Two namespaces D1 and D2 each
+ * hold one end of a veth whose other end lives in namespace W, which we
+ * keep, listening to link events. D1 is dropped after every lab namespace:
+ * the work takes every namespace queued when it starts, in order, so when
+ * W hears D1's veth go, the lab's last batch is in its exit phase. Then D2
+ * is dropped: the work picks it up only once that batch is completely done
+ * (one work item, run again), so W hearing D2's veth go means the kernel
+ * is quiet. W goes at the end (an empty namespace: nothing to wait for). */
 
-#define SENTINEL_IFINDEX 2
+static int sentinel_pair(struct vl_sentinel *s, int *fd, int w_ifindex)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	*fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	struct vl_nl nl;
+	int r = vl_nl_open(&nl, NETLINK_ROUTE);
+	if (r < 0)
+		return r;
+	struct vl_devspec a = {.name = "sentinel", .ifindex = 2};
+	struct vl_devspec b = {.name = w_ifindex == 2 ? "sentinel1" : "sentinel2",
+			       .ifindex = w_ifindex};
+	r = vl_link_veth(&nl, &a, &b, s->w_fd);
+	vl_nl_close(&nl);
+	return r;
+}
 
 static int sentinel_inside(struct vl_sentinel *s)
 {
@@ -410,26 +429,13 @@ static int sentinel_inside(struct vl_sentinel *s)
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
 	if (bind(s->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	/* D: the sentinel, a veth end in it and the other in W */
-	if (unshare(CLONE_NEWNET) < 0)
-		return -errno;
-	s->d_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (s->d_fd < 0)
-		return -errno;
-	struct vl_nl nl;
-	int r = vl_nl_open(&nl, NETLINK_ROUTE);
-	if (r < 0)
-		return r;
-	struct vl_devspec a = {.name = "sentinel", .ifindex = SENTINEL_IFINDEX};
-	struct vl_devspec b = {.name = "sentinel", .ifindex = SENTINEL_IFINDEX};
-	r = vl_link_veth(&nl, &a, &b, s->w_fd);
-	vl_nl_close(&nl);
-	return r;
+	int r = sentinel_pair(s, &s->d_fd[0], 2);
+	return r < 0 ? r : sentinel_pair(s, &s->d_fd[1], 3);
 }
 
 int vl_sentinel_make(struct vl_sentinel *s)
 {
-	s->w_fd = s->d_fd = s->sock = -1;
+	s->w_fd = s->d_fd[0] = s->d_fd[1] = s->sock = -1;
 	int home = vl_netns_self();
 	if (home < 0)
 		return home;
@@ -448,17 +454,16 @@ int vl_sentinel_make(struct vl_sentinel *s)
 
 void vl_sentinel_drop(struct vl_sentinel *s)
 {
-	if (s->d_fd >= 0)
-		close(s->d_fd);
-	if (s->sock >= 0)
-		close(s->sock);
-	if (s->w_fd >= 0)
-		close(s->w_fd);
-	s->w_fd = s->d_fd = s->sock = -1;
+	int *fds[] = {&s->d_fd[0], &s->d_fd[1], &s->sock, &s->w_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
-/* Did this batch of messages say the sentinel's end is gone? */
-static bool sentinel_gone(const char *buf, ssize_t n)
+/* Did this batch of messages say W's device `ifindex` is gone? */
+static bool sentinel_gone(const char *buf, ssize_t n, int ifindex)
 {
 	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 	int len = (int)n;
@@ -466,39 +471,40 @@ static bool sentinel_gone(const char *buf, ssize_t n)
 		if (h->nlmsg_type != RTM_DELLINK)
 			continue;
 		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
-		if (ifi->ifi_index == SENTINEL_IFINDEX)
+		if (ifi->ifi_index == ifindex)
 			return true;
 	}
 	return false;
 }
 
-int vl_sentinel_wait(struct vl_sentinel *s, double timeout_s)
+/* Drop D (its last reference) and wait until W hears its veth go. */
+static int sentinel_step(struct vl_sentinel *s, int *dfd, int w_ifindex, double until)
 {
-	if (s->d_fd < 0)
-		return -EINVAL;
-	close(s->d_fd); /* its last reference: queued behind the lab's */
-	s->d_fd = -1;
-	double until = vl_mono_s() + timeout_s;
+	close(*dfd);
+	*dfd = -1;
 	char buf[8192];
-	int r = -ETIMEDOUT;
 	for (;;) {
 		double left = until - vl_mono_s();
 		if (left <= 0)
-			break;
+			return -ETIMEDOUT;
 		ssize_t n = vl_nl_recv(s->sock, buf, sizeof(buf), (int)(left * 1000) + 1);
-		if (n == -EINTR || n == -EAGAIN)
-			continue; /* down finishes what it started; signals wait */
-		if (n == -ENOBUFS)
-			continue; /* W has nothing else to talk about; unlikely */
-		if (n < 0) {
-			r = (int)n;
-			break;
-		}
-		if (sentinel_gone(buf, n)) {
-			r = 0;
-			break;
-		}
+		if (n == -EINTR || n == -EAGAIN || n == -ENOBUFS)
+			continue; /* signals wait: what was started is finished */
+		if (n < 0)
+			return (int)n;
+		if (sentinel_gone(buf, n, w_ifindex))
+			return 0;
 	}
+}
+
+int vl_sentinel_wait(struct vl_sentinel *s, double timeout_s)
+{
+	if (s->d_fd[0] < 0 || s->d_fd[1] < 0)
+		return -EINVAL;
+	double until = vl_mono_s() + timeout_s;
+	int r = sentinel_step(s, &s->d_fd[0], 2, until);
+	if (r == 0)
+		r = sentinel_step(s, &s->d_fd[1], 3, until);
 	vl_sentinel_drop(s);
 	return r;
 }

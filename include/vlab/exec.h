@@ -94,9 +94,14 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
  * destroyed them (so the next `up` does not pay for it). Returns how many
  * existed. */
 int vl_teardown_netns(char *const *names, size_t n, double wait_s);
-/* The same; *kernel_s (may be NULL) gets the time spent waiting for the
- * kernel's asynchronous destruction, -1 when it could not be measured. */
-int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, double *kernel_s);
+/* The same; wait_kernel 1 waits for the kernel, 0 leaves it working (a
+ * later call's wait covers it: its namespaces are destroyed after these),
+ * -1 waits from VL_TEARDOWN_WAIT_MIN namespaces on (fewer hold rtnl for a
+ * millisecond; waiting costs two rounds of RCU grace periods, ~0.1 s).
+ * *kernel_s (may be NULL) gets the time spent waiting, -1 when it did not. */
+#define VL_TEARDOWN_WAIT_MIN 32
+int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, int wait_kernel,
+			 double *kernel_s);
 /* Remove /etc/netns/<ns>/hosts when it is a link to /run/vlab/<lab>/hosts,
  * then the directory when that left it empty; anything else there is not
  * ours. 1 when the link was removed. */
@@ -136,7 +141,7 @@ int vl_netns_mark(const char *name, char *out, size_t n);
 /* Knowing when the kernel has destroyed dropped namespaces (see netns.c):
  * make one before dropping them, wait after (0, or -ETIMEDOUT). */
 struct vl_sentinel {
-	int w_fd, d_fd, sock;
+	int w_fd, d_fd[2], sock;
 };
 int vl_sentinel_make(struct vl_sentinel *s);
 int vl_sentinel_wait(struct vl_sentinel *s, double timeout_s);

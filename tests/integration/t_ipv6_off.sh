@@ -43,10 +43,6 @@ no_ipv6() { # NODE: no IPv6 address at all, and IPv6 not forced off by sysctl
 for n in $nodes; do no_ipv6 $n; done
 [ "$(in_node $lab a cat /proc/sys/net/ipv6/conf/all/disable_ipv6)" = 0 ] ||
 	fail "a: disable_ipv6 was written (the netlink way should have run)"
-# the test can fail: an address added by hand shows
-in_node $lab a $IP -6 addr add fd00:71::1/64 dev eth0 nodad || fail "a: adding an IPv6 address"
-[ -n "$(in_node $lab a $IP -6 addr show dev eth0)" ] || fail "a: the IPv6 address added does not show"
-in_node $lab a $IP -6 addr del fd00:71::1/64 dev eth0
 
 pings $lab a 10.71.0.2 || fail "a cannot ping b over IPv4"
 pings $lab a 10.72.0.2 || fail "a cannot ping b over the link"
@@ -61,13 +57,23 @@ for n in $nodes; do
 	[ "$(out6 $n)" = 0 ] || fail "$n sent IPv6 packets: $(in_node $lab $n grep -E 'Out(Requests|Msgs)' /proc/net/snmp6)"
 done
 
+# the test can fail: an address added by hand shows (after the counters:
+# joining its solicited-node group sends MLD reports)
+in_node $lab a $IP -6 addr add fd00:71::1/64 dev eth0 nodad || fail "a: adding an IPv6 address"
+[ -n "$(in_node $lab a $IP -6 addr show dev eth0)" ] || fail "a: the IPv6 address added does not show"
+in_node $lab a $IP -6 addr del fd00:71::1/64 dev eth0
+
 # apply: a VM added later has no IPv6 either
 cp "$tmp/a.ini" "$tmp/b.ini"
-printf '[vm c]\nhost = hv1\nnic = eth0 vs1 10.71.0.3/24\n' >> "$tmp/b.ini"
+# (and a new cable into a, a namespace that was there: its lo says "no IPv6")
+printf '[vm c]\nhost = hv1\nnic = eth0 vs1 10.71.0.3/24\n[link ac]\na = a eth2 10.73.0.1/30\nb = c eth1 10.73.0.2/30\n' >> "$tmp/b.ini"
 "$VLAB" apply "$tmp/b.ini" >/dev/null || fail "vlab apply"
+in_node $lab a $IP link show dev eth2 >/dev/null || fail "apply did not add a's eth2"
 no_ipv6 c
+no_ipv6 a
 no_ipv6 hv1
 pings $lab c 10.71.0.1 || fail "c cannot ping a"
+pings $lab c 10.73.0.1 || fail "c cannot ping a over the new link"
 [ "$(out6 c)" = 0 ] || fail "c sent IPv6 packets"
 
 "$VLAB" down $lab >/dev/null || fail "vlab down"
