@@ -11,7 +11,7 @@
 # with BENCH_PEERS=1, Mininet 2.3 (`mn --switch lxbr`, Debian package
 # mininet, installed then). Needs root. Leaves nothing behind.
 #
-#   BENCH_SIZES="10 100 1000"   sizes (BENCH_BIG=1 adds 10000)
+#   BENCH_SIZES="10 100 1000"   sizes (BENCH_BIG=1 adds 5000 and 10000)
 #   BENCH_REPEAT=3              runs per size; the table shows medians
 #   BENCH_PEERS=1               also Mininet (apt-get install mininet)
 #   VLAB_BASELINE=FILE          the iproute2 script, if not found
@@ -22,7 +22,7 @@ shift
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 sizes=${*:-${BENCH_SIZES:-10 100 1000}}
-[ "${BENCH_BIG:-0}" = 1 ] && sizes="$sizes 10000"
+[ "${BENCH_BIG:-0}" = 1 ] && sizes="$sizes 5000 10000"
 repeat=${BENCH_REPEAT:-3}
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (sudo make bench)"; exit 1; }
 tmp=$(mktemp -d)
