@@ -242,7 +242,8 @@ size_t vl_netns_left(char *const *names, size_t n, bool *left)
 	/* One read of the mount table for all names (a read per name was
 	 * O(N^2) at 10,000 namespaces), looked up in a sorted copy. */
 	char **sorted = xmalloc((n ? n : 1) * sizeof(char *));
-	memcpy(sorted, names, n * sizeof(char *));
+	if (n)
+		memcpy(sorted, names, n * sizeof(char *));
 	qsort(sorted, n, sizeof(char *), cmp_name);
 	bool *mounted = xcalloc(n ? n : 1, sizeof(bool));
 	FILE *f = fopen("/proc/self/mountinfo", "re");
