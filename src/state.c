@@ -618,9 +618,9 @@ void vl_lab_netns(const char *lab, const struct vl_state *st, struct vl_strv *ou
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(char *), cmp_str);
 	for (size_t i = 0; st && i < st->netns.n; i++) {
-		bool have = false;
-		for (size_t k = 0; k < out->n && !have; k++)
-			have = !strcmp(out->v[k], st->netns.v[i]);
+		/* out is sorted: a search, not a scan (10,000 x 10,000 strcmp) */
+		char *key = st->netns.v[i];
+		bool have = out->n && bsearch(&key, out->v, out->n, sizeof(char *), cmp_str);
 		if (!have && vl_netns_exists(st->netns.v[i]))
 			fprintf(stderr, "vlab: %s/%s is listed in the state of lab %s but does not "
 				"carry its mark (loopback alias %s%s:...): not vlab's, left alone\n",
