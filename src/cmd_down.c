@@ -70,22 +70,28 @@ int cmd_down(int argc, char **argv)
 	vl_progress_start(what); /* on a terminal only */
 	/* in two halves, for the `down-teardown` fault phase (test-only) */
 	size_t half = ns.n / 2;
-	n = vl_teardown_netns(ns.v, half, 5.0);
+	/* (the second half also waits for the kernel to destroy both: down's
+	 * time is what the lab cost to remove, and the next up starts on a
+	 * quiet kernel) */
+	double k = -1;
+	n = vl_teardown_netns_ex(ns.v, half, 5.0, 0, NULL);
 	if (vl_fault_phase("down-teardown") < 0) {
 		vl_progress_stop();
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
-	n += vl_teardown_netns(ns.v ? ns.v + half : NULL, ns.n - half, 5.0);
+	n += vl_teardown_netns_ex(ns.v ? ns.v + half : NULL, ns.n - half, 5.0,
+				  ns.n >= VL_TEARDOWN_WAIT_MIN, &k);
 	vl_progress_stop();
 	vl_debug("%zu namespaces dropped and gone in %.3f s\n", ns.n, vl_mono_s() - t0);
+	bool *still = xcalloc(ns.n ? ns.n : 1, sizeof(bool));
+	left = vl_netns_left(ns.v, ns.n, still) > 0;
 	for (size_t i = 0; i < ns.n; i++)
-		if (vl_netns_exists(ns.v[i]) || vl_netns_mounted(ns.v[i])) {
+		if (still[i])
 			fprintf(stderr, "vlab: namespace %s is still there: a process outside vlab "
 				"may hold it (named above, or `ip netns pids %s`); end it and run `vlab "
 				"down %s` again\n", ns.v[i], ns.v[i], lab);
-			left = true;
-		}
+	free(still);
 	if (vl_fault_phase("down-state") < 0) {
 		rc = VL_EXIT_KERNEL;
 		goto out;
@@ -98,8 +104,11 @@ int cmd_down(int argc, char **argv)
 	} else if (!n && !have_state && made_dir) {
 		vl_info("vlab: lab %s is not running: nothing to remove\n", lab);
 	} else {
-		vl_info("vlab: lab %s is down: removed %d namespace%s in %.3f s\n", lab, n,
+		vl_info("vlab: lab %s is down: removed %d namespace%s in %.3f s", lab, n,
 		       n == 1 ? "" : "s", vl_mono_s() - t0);
+		if (k >= 0 && n)
+			vl_info(" (%.3f s of it the kernel destroying them)", k);
+		vl_info("\n");
 	}
 out:
 	vl_state_unlock(lock);

@@ -102,8 +102,18 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 		 struct vl_buf *err, struct vl_exec_stats *st);
 
 /* Delete namespaces (unmount + unlink), their /etc/netns/<ns> files, then
- * wait (bounded) until none is left mounted. Returns how many existed. */
+ * wait (bounded) until none is left mounted, and until the kernel has
+ * destroyed them (so the next `up` does not pay for it). Returns how many
+ * existed. */
 int vl_teardown_netns(char *const *names, size_t n, double wait_s);
+/* The same; wait_kernel 1 waits for the kernel, 0 leaves it working (a
+ * later call's wait covers it: its namespaces are destroyed after these),
+ * -1 waits from VL_TEARDOWN_WAIT_MIN namespaces on (fewer hold rtnl for a
+ * millisecond; waiting costs two rounds of RCU grace periods, ~0.1 s).
+ * *kernel_s (may be NULL) gets the time spent waiting, -1 when it did not. */
+#define VL_TEARDOWN_WAIT_MIN 32
+int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, int wait_kernel,
+			 double *kernel_s);
 /* Remove /etc/netns/<ns>/hosts when it is a link to /run/vlab/<lab>/hosts,
  * then the directory when that left it empty; anything else there is not
  * ours. 1 when the link was removed. */
@@ -131,12 +141,23 @@ int vl_netns_delete(const char *name);        /* 1 removed, 0 absent, -errno */
 int vl_netns_open(const char *name);          /* fd or -errno */
 bool vl_netns_exists(const char *name);
 bool vl_netns_mounted(const char *name);      /* listed in our mountinfo */
+/* How many of names still exist or are mounted (one mountinfo read);
+ * left[i] (may be NULL) says which. */
+size_t vl_netns_left(char *const *names, size_t n, bool *left);
 /* The alias of the namespace's loopback ("" when none); -errno. */
 int vl_netns_lo_alias(const char *name, char *out, size_t n);
 /* vlab's mark on /run/netns/<name>: the loopback alias of a mounted
  * namespace, or the xattr of an entry reserved but never mounted. */
 #define VL_NETNS_XATTR "trusted.vlab"
 int vl_netns_mark(const char *name, char *out, size_t n);
+/* Knowing when the kernel has destroyed dropped namespaces (see netns.c):
+ * make one before dropping them, wait after (0, or -ETIMEDOUT). */
+struct vl_sentinel {
+	int w_fd, d_fd[2], sock;
+};
+int vl_sentinel_make(struct vl_sentinel *s);
+int vl_sentinel_wait(struct vl_sentinel *s, double timeout_s);
+void vl_sentinel_drop(struct vl_sentinel *s);
 /* Does /run/netns/<name> carry lab's mark ("vlab:<lab>:...")? */
 bool vl_netns_has_mark(const char *name, const char *lab);
 /* Run fn inside namespace nsfd, returning to home. */
@@ -191,10 +212,19 @@ struct vl_devspec {
 	int master_ifindex;        /* 0 = none */
 	const char *alias;         /* ifalias mark */
 };
-int vl_link_lo_mark(struct vl_nl *nl, const char *alias);
+/* lo up with the node's mark; v6off: IPv6 addr_gen_mode none on it too,
+ * the mark of a namespace without IPv6 (see nl_link.c). */
+int vl_link_lo_mark(struct vl_nl *nl, const char *alias, bool v6off);
+/* Remove ::1 from lo (absent is fine). */
+int vl_link_lo_v6off(struct vl_nl *nl);
+/* IFLA_INET6_ADDR_GEN_MODE of a device, -errno (-ENOENT: no IPv6 on it). */
+int vl_link_addr_gen_mode(struct vl_nl *nl, int ifindex);
 int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up);
 int vl_link_set_up(struct vl_nl *nl, int ifindex);
-/* No address of its own on a switch device (see nl_link.c). */
+/* No address of its own on a switch device (see nl_link.c): IPv4 rp_filter
+ * and arp_ignore 1 (ipv4_too), IPv6 addr_gen_mode none (ipv6). Also the
+ * whole IPv6 "off" of a lab without IPv6, device by device, without any
+ * /proc/sys write (whose path walks grow with the number of namespaces). */
 int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6);
 int vl_link_set_master(struct vl_nl *nl, int ifindex, int master);
 int vl_link_bridge(struct vl_nl *nl, const struct vl_devspec *s);
@@ -265,6 +295,11 @@ int vl_node_enter(const char *lab, const char *node);
 /* The shaping requests, built without a socket (src/nl_tc.c, unit-tested):
  * `buf` holds VL_TC_MSG_MAX bytes; returns the RTM_NEWQDISC message in it. */
 #define VL_TC_MSG_MAX 512
+/* The device requests, built without a socket (src/nl_link.c, unit-tested):
+ * `buf` holds VL_LINK_MSG_MAX zeroed bytes. */
+#define VL_LINK_MSG_MAX 256
+struct nlmsghdr *vl_link_noaddr_msg(char *buf, int ifindex, bool ipv4_too, bool ipv6);
+struct nlmsghdr *vl_link_lo_mark_msg(char *buf, const char *alias, bool v6off);
 struct nlmsghdr *vl_tc_tbf_msg(void *buf, int ifindex, uint32_t parent, uint32_t handle,
 			       int mtu, const struct vl_shape *s);
 struct nlmsghdr *vl_tc_netem_msg(void *buf, int ifindex, const struct vl_shape *s);
