@@ -1548,8 +1548,16 @@ static int exec_run(const struct vl_plan *p, int state_fd, volatile sig_atomic_t
 		if (progress)
 			atomic_store_explicit(&progress->ops_done, done, memory_order_relaxed);
 		if (prof) {
-			kind_t[op->kind] += vl_mono_s() - t1;
+			double dt = vl_mono_s() - t1;
+			kind_t[op->kind] += dt;
 			kind_n[op->kind]++;
+			if (vl_verbose()) { /* -v: each operation as it runs */
+				struct vl_buf b = {0};
+				vl_op_describe(op, &b);
+				fprintf(stderr, "vlab: op %zu/%zu %s (%.3f ms)\n", done, nmain,
+					b.s ? b.s : "", dt * 1e3);
+				vl_buf_free(&b);
+			}
 		}
 	}
 	for (size_t t = 0; t < ns_threads; t++)

@@ -87,7 +87,7 @@ void vl_usage(FILE *out, const char *name)
 		fprintf(out, "  %-8s %-28s %s\n", commands[i].name, commands[i].args,
 			commands[i].help);
 	fprintf(out, "\n  -q, --quiet           only errors (before or after COMMAND)\n"
-		     "  -v, --verbose         more detail: timings per phase, what is probed\n"
+		     "  -v, --verbose         more detail: each kernel operation, timings per phase\n"
 		     "  vlab help COMMAND     details of one command\n"
 		     "  vlab --version        print the version\n\n"
 		     "Topology file format: vlab.ini(5). Commands and exit codes: vlab(1).\n");
