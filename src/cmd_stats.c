@@ -124,7 +124,9 @@ static void print_unreadable(const struct vl_obs_lab *l)
 				l->v[i].ns, strerror(-l->v[i].err));
 }
 
-static void print_rows(const struct vl_stats_args *a, const struct vl_stat_row *rows, size_t n,
+/* false when stdout is gone (a closed pipe: `| head`; SIGPIPE is ignored
+ * under the signal guard) */
+static bool print_rows(const struct vl_stats_args *a, const struct vl_stat_row *rows, size_t n,
 		       double dt)
 {
 	struct vl_buf b = {0};
@@ -145,10 +147,10 @@ static void print_rows(const struct vl_stats_args *a, const struct vl_stat_row *
 		if (dt > 0 && !vl_tty(stdout))
 			vl_buf_add(&b, "\n");
 	}
-	if (b.s)
-		fputs(b.s, stdout);
-	fflush(stdout);
+	bool ok = !b.s || fputs(b.s, stdout) >= 0;
+	ok = fflush(stdout) == 0 && ok;
 	vl_buf_free(&b);
+	return ok;
 }
 
 static int watch(const struct vl_stats_args *a, int home, struct vl_obs_lab *first,
@@ -189,8 +191,12 @@ static int watch(const struct vl_stats_args *a, int home, struct vl_obs_lab *fir
 			}
 		}
 		size_t n = make_rows(&cur, &prev, t1 - t0, &s2, &rows);
-		print_rows(a, rows, n, t1 - t0);
+		bool ok = print_rows(a, rows, n, t1 - t0);
 		free(rows);
+		if (!ok) { /* the reader went away: a normal end */
+			vl_obs_lab_free(&cur);
+			break;
+		}
 		vl_obs_lab_free(&prev);
 		prev = cur;
 		t0 = t1;

@@ -77,6 +77,10 @@ has "$tmp/stats" "stats --json interface" interfaces.0 node netns name kind laye
 [ "$(wc -l <"$tmp/watch.jsonl")" = 2 ] || fail "stats --json --watch --count 2: not 2 lines"
 has "$tmp/watch.jsonl" "stats --json --watch" "" lab interval per_second interfaces
 
+# a reader that goes away ends --watch (SIGPIPE is ignored under the guard)
+timeout 10 "$VLAB" stats $L --json --watch 0.1 | head -c 1 >/dev/null
+[ "${PIPESTATUS[0]}" = 124 ] && fail "stats --watch went on writing into a closed pipe"
+
 "$VLAB" trace $L a b --json >"$tmp/trace" || fail "trace --json: exit $?"
 has "$tmp/trace" "trace --json" "" lab src dst size hops verdict path_mtu warnings
 has "$tmp/trace" "trace --json src" src node address
