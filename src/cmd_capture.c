@@ -113,10 +113,13 @@ static void mark_as_vlab(int argc, char **argv, const char *lab, const char *nod
 		return;
 	setenv("VLAB_LAB", lab, 1);
 	setenv("VLAB_NODE", node, 1);
-	char **v = xcalloc((size_t)argc + 2, sizeof(char *));
-	v[0] = (char *)"vlab";
+	char **v = xcalloc((size_t)argc + 3, sizeof(char *));
+	int k = 0;
+	v[k++] = (char *)"vlab";
+	if (vl_verbosity()) /* main.c took -q/-v out of argv */
+		v[k++] = (char *)(vl_quiet() ? "-q" : "-v");
 	for (int i = 0; i < argc; i++)
-		v[i + 1] = argv[i];
+		v[k++] = argv[i];
 	execv("/proc/self/exe", v);
 	free(v); /* carry on unmarked: `down` will name us instead */
 }
