@@ -68,6 +68,14 @@ static void op_key(const struct vl_op *op, char *k)
 	case VL_OP_MIRROR:
 		snprintf(a, sizeof(a), "%s", op->u.mirror.to);
 		break;
+	case VL_OP_FILTER: {
+		/* a rule is known by its text: a changed rule is removed and added */
+		struct vl_buf b = {0};
+		vl_filter_describe(op, &b);
+		snprintf(a, sizeof(a), "%08x", vl_hash32(b.s ? b.s : ""));
+		vl_buf_free(&b);
+		break;
+	}
 	default:
 		break;
 	}
@@ -82,7 +90,7 @@ static void dev_key(char *k, const char *ns, const char *dev)
 static bool is_device(enum vl_op_kind k)
 {
 	return k == VL_OP_BRIDGE || k == VL_OP_VETH || k == VL_OP_VLAN || k == VL_OP_VXLAN ||
-	       k == VL_OP_GENEVE;
+	       k == VL_OP_GENEVE || k == VL_OP_NVGRE;
 }
 
 /* Devices an operation creates: (ns, dev) keys; returns how many. */
@@ -118,6 +126,7 @@ static int op_deps(const struct vl_op *op, key_t_ out[4])
 		break;
 	case VL_OP_VXLAN:
 	case VL_OP_GENEVE:
+	case VL_OP_NVGRE:
 		if (op->u.tunnel.underlay[0])
 			dev_key(out[n++], op->ns, op->u.tunnel.underlay);
 		break;

@@ -173,8 +173,12 @@ static void describe_sysctl(const struct vl_op *op, struct vl_buf *o)
 static void describe_tunnel(const struct vl_op *op, struct vl_buf *o)
 {
 	char a[64];
-	vl_buf_printf(o, "%s %s id %" PRIu32, vl_op_kind_name(op->kind), op->dev,
-		      op->u.tunnel.vni);
+	if (op->kind == VL_OP_NVGRE)
+		vl_buf_printf(o, "nvgre (gretap) %s vsid %" PRIu32 " key 0x%08" PRIx32, op->dev,
+			      op->u.tunnel.vni, op->u.tunnel.vni << 8);
+	else
+		vl_buf_printf(o, "%s %s id %" PRIu32, vl_op_kind_name(op->kind), op->dev,
+			      op->u.tunnel.vni);
 	if (op->u.tunnel.local.family) {
 		fmt_prefix(&op->u.tunnel.local, a, sizeof(a), false);
 		vl_buf_printf(o, " local %s", a);
@@ -185,7 +189,8 @@ static void describe_tunnel(const struct vl_op *op, struct vl_buf *o)
 	}
 	if (op->u.tunnel.underlay[0])
 		vl_buf_printf(o, " dev %s", op->u.tunnel.underlay);
-	vl_buf_printf(o, " dstport %d", op->u.tunnel.port);
+	if (op->kind != VL_OP_NVGRE)
+		vl_buf_printf(o, " dstport %d", op->u.tunnel.port);
 	if (op->u.tunnel.ttl)
 		vl_buf_printf(o, " ttl %d", op->u.tunnel.ttl);
 	if (op->kind == VL_OP_VXLAN)
@@ -264,7 +269,11 @@ void vl_op_describe(const struct vl_op *op, struct vl_buf *o)
 		break;
 	case VL_OP_VXLAN:
 	case VL_OP_GENEVE:
+	case VL_OP_NVGRE:
 		describe_tunnel(op, o);
+		break;
+	case VL_OP_FILTER:
+		vl_filter_describe(op, o);
 		break;
 	case VL_OP_BRPORT:
 		describe_brport(op, o);
@@ -322,6 +331,8 @@ static const char *phase_of(enum vl_op_kind k)
 	case VL_OP_QDISC: return "shaping";
 	case VL_OP_MIRROR: return "mirrors";
 	case VL_OP_NAT: return "NAT";
+	case VL_OP_NVGRE: return "overlays";
+	case VL_OP_FILTER: return "port security (nftables bridge)";
 	case VL_OP_HOSTS: return "hosts files";
 	default: return "other";
 	}
@@ -533,6 +544,18 @@ static void json_op(struct vl_buf *o, const struct vl_op *op)
 	}
 	case VL_OP_QDISC:
 		json_shape(o, &op->u.qdisc.shape);
+		break;
+	case VL_OP_FILTER:
+		vl_filter_json(op, o);
+		break;
+	case VL_OP_NVGRE:
+		json_dev(o, &op->d, "");
+		jint(o, "vsid", op->u.tunnel.vni);
+		jint(o, "key", (long long)op->u.tunnel.vni << 8);
+		if (op->u.tunnel.ttl)
+			jint(o, "ttl", op->u.tunnel.ttl);
+		jprefix(o, "local", &op->u.tunnel.local, false);
+		jprefix(o, "remote", &op->u.tunnel.remote, false);
 		break;
 	case VL_OP_MIRROR:
 		jstr(o, "to", op->u.mirror.to);

@@ -52,6 +52,8 @@ enum vl_feature {
 	VL_FEAT_MIRRED,
 	VL_FEAT_NFT_MASQ,
 	VL_FEAT_ALTNAME,
+	VL_FEAT_GRETAP,
+	VL_FEAT_NFT_BRIDGE,
 	VL_FEAT__COUNT
 };
 
@@ -183,6 +185,7 @@ int vl_link_vlan(struct vl_nl *nl, const struct vl_devspec *s, int parent, int v
 int vl_link_vxlan(struct vl_nl *nl, const struct vl_devspec *s,
 		  const struct vl_op *op, int underlay_ifindex);
 int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
+int vl_link_gretap(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
 int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *a, bool nodad);
 int vl_route_add(struct vl_nl *nl, const struct vl_prefix *dst,
 		 const struct vl_prefix *via, int oif);
@@ -199,6 +202,17 @@ int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_
 /* nftables masquerade; runs in the current netns. Fails (never hangs)
  * on kernels without nf_tables: -EOPNOTSUPP, -ETIMEDOUT or -EINTR. */
 int vl_nft_masquerade(const char *oifname);
+/* Port security: one rule (src/secure.c builds them) appended to its chain
+ * of table bridge VL_NFT_BRIDGE_TABLE, which is created (marked with
+ * `mark`, "vlab:<lab>", in its userdata) with its chains when missing.
+ * The batch builder is pure (unit tests): it writes into buf and returns
+ * the batch's size; *last is the sequence number of the rule. */
+#define VL_NFT_BRIDGE_TABLE "vlab"
+#define VL_NFT_BATCH_MAX 4096
+struct vl_filter;
+size_t vl_nft_filter_batch(void *buf, size_t size, uint32_t seq, const char *mark,
+			   const struct vl_filter *f, uint32_t *last);
+int vl_nft_filter(const char *mark, const struct vl_filter *f);
 /* The acks of an nftables batch in buf: 1 when the last request (`last`)
  * is acked, 0 to read on, -errno for the first error of a message with
  * seq >= `begin` (the batch-begin message itself is answered with an error
