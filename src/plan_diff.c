@@ -446,6 +446,26 @@ static void check_in_place(const struct vl_topology *o, const struct vl_topology
 	}
 }
 
+/* Port security rules are appended to their chains: a rule cannot be
+ * taken out of (or put into the middle of) a chain of a running lab. */
+static void filters_in_place(struct vl_diff *d)
+{
+	for (size_t i = 0; i < d->plan.nops; i++) {
+		const struct vl_op *op = &d->plan.ops[i];
+		if (op->kind != VL_OP_FILTER || op->act != VL_ACT_REMOVE)
+			continue;
+		char lab[sizeof(d->plan.lab)];
+		memcpy(lab, d->plan.lab, sizeof(lab));
+		refuse(d, "port security rules of %s change (chain %s): vlab cannot change them in "
+		       "place; run `vlab down %s`, then `vlab up` the file", op->node,
+		       op->u.filter.chain, lab);
+		vl_plan_free(&d->plan);
+		memcpy(d->plan.lab, lab, sizeof(lab));
+		d->nremove = d->nchange = d->ncreate = 0;
+		return;
+	}
+}
+
 int vl_plan_diff(const struct vl_topology *old, const struct vl_topology *new,
 		 struct vl_diff *d)
 {
@@ -468,6 +488,7 @@ int vl_plan_diff(const struct vl_topology *old, const struct vl_topology *new,
 	d->refuse = keep;
 	vl_plan_free(&po);
 	vl_plan_free(&pn);
+	filters_in_place(d);
 	return 0;
 }
 

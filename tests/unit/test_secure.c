@@ -247,6 +247,38 @@ static void test_plan(void **state)
 	vl_topology_free(&t);
 }
 
+/* apply: an unchanged file changes nothing; a changed rule is refused
+ * (rules are appended to chains: down and up) */
+static void test_diff(void **state)
+{
+	(void)state;
+	struct vl_topology a, b;
+	struct vl_plan pa, pb;
+	plan_of(lab_text, &a, &pa);
+	plan_of(lab_text, &b, &pb);
+	struct vl_diff d;
+	assert_int_equal(vl_plan_diff(&a, &b, &d), 0);
+	assert_int_equal(d.nremove + d.nchange + d.ncreate, 0);
+	vl_diff_free(&d);
+	vl_plan_free(&pb);
+	vl_topology_free(&b);
+	char *text = xstrdup(lab_text);
+	char *p = strstr(text, "port=5432");
+	memcpy(p, "port=5433", 9);
+	plan_of(text, &b, &pb);
+	vl_plan_diff(&a, &b, &d);
+	assert_int_equal(d.nremove + d.nchange + d.ncreate, 0);
+	assert_int_equal(d.plan.nops, 0);
+	assert_int_equal(d.refuse.n, 1);
+	assert_non_null(strstr(d.refuse.v[0], "port security rules of hv1 change (chain acl-web-eth0)"));
+	vl_diff_free(&d);
+	free(text);
+	vl_plan_free(&pa);
+	vl_plan_free(&pb);
+	vl_topology_free(&a);
+	vl_topology_free(&b);
+}
+
 static void test_nvgre_checks(void **state)
 {
 	(void)state;
@@ -465,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_acl_parse),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_nvgre_checks),
 		cmocka_unit_test(test_batch_strict),
 		cmocka_unit_test(test_batch_acl),
