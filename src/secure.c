@@ -239,6 +239,15 @@ static void check_node(struct vl_topology *t, struct vl_node *n, struct vl_diags
 			vl_err(d, &c->loc, "nic",
 			       "%s: security= is a switch port option; a [link] end has no switch",
 			       c->name);
+		if (c->sw_idx < 0 || !n->forward)
+			continue;
+		enum vl_port_security sec = c->security ? c->security : n->security ?
+					    n->security : t->switches[c->sw_idx].security;
+		if (sec == VL_SEC_STRICT)
+			vl_warn(d, &c->loc, "nic",
+				"%s %s forwards packets whose source is another machine's; its strict port "
+				"on %s drops them (give this nic security=off)",
+				vl_node_kind_name(n->kind), n->name, t->switches[c->sw_idx].name);
 	}
 	for (size_t i = 0; i < n->acl.n; i++) {
 		struct vl_acl_rule *r = &n->acl.v[i];

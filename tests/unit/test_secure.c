@@ -279,6 +279,30 @@ static void test_diff(void **state)
 	vl_topology_free(&b);
 }
 
+/* a router behind a strict port: warned, and security=off silences it */
+static void test_router_warning(void **state)
+{
+	(void)state;
+	const char *b = "[lab]\nname = w\n[switch s]\nsubnet = 10.0.0.0/24\nsecurity = strict\n"
+			"[router r]\nnic = eth0 s auto%s\n";
+	struct vl_topology t;
+	size_t errors;
+	char *text = xasprintf(b, "");
+	char *s = load(text, &t, &errors);
+	assert_int_equal(errors, 0);
+	assert_non_null(strstr(s, "t.ini:7: warning: [router r] nic: router r forwards packets whose "
+				  "source is another machine's; its strict port on s drops them"));
+	free(s);
+	free(text);
+	vl_topology_free(&t);
+	text = xasprintf(b, " security=off");
+	s = load(text, &t, &errors);
+	assert_null(strstr(s, "forwards packets"));
+	free(s);
+	free(text);
+	vl_topology_free(&t);
+}
+
 static void test_nvgre_checks(void **state)
 {
 	(void)state;
@@ -498,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_router_warning),
 		cmocka_unit_test(test_nvgre_checks),
 		cmocka_unit_test(test_batch_strict),
 		cmocka_unit_test(test_batch_acl),
