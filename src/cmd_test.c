@@ -759,10 +759,16 @@ static int confirm_cmds(const struct vl_topology *t, const struct opts *o)
 		for (size_t j = 0; section_selected(&t->tests[i], o->only) && j < t->tests[i].nasserts;
 		     j++)
 			n += t->tests[i].asserts[j].kind == VL_ASSERT_CMD;
-	if (!n || o->yes)
+	if ((!n && !t->lab.external) || o->yes)
 		return 0;
-	fprintf(stderr, "vlab: %s runs %zu command%s as root inside the lab:\n", t->file, n,
-		n == 1 ? "" : "s");
+	if (t->lab.external)
+		fprintf(stderr, "vlab: %s connects node %s to this machine's own network "
+			"(external = %s, line %d): a veth, forwarding and masquerade in the "
+			"machine's namespace (`vlab plan` shows them)\n", t->file, t->lab.external,
+			t->lab.external, t->lab.external_loc.line);
+	if (n)
+		fprintf(stderr, "vlab: %s runs %zu command%s as root inside the lab:\n", t->file, n,
+			n == 1 ? "" : "s");
 	for (size_t i = 0; i < t->ntests; i++)
 		for (size_t j = 0; section_selected(&t->tests[i], o->only) && j < t->tests[i].nasserts;
 		     j++) {
@@ -771,29 +777,18 @@ static int confirm_cmds(const struct vl_topology *t, const struct opts *o)
 				fprintf(stderr, "  line %d, in %s: %s\n", a->loc.line,
 					a->nargs ? a->args[0] : "?", a->cmd ? a->cmd : "");
 		}
-	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-		fprintf(stderr, "vlab: not running them without a terminal to confirm; give --yes to "
-			"run them (only for files you trust)\n");
-		return VL_EXIT_USAGE;
-	}
-	fprintf(stderr, "Run them? [y/N] ");
-	char ans[16] = "";
-	if (!fgets(ans, sizeof(ans), stdin) || (ans[0] != 'y' && ans[0] != 'Y')) {
-		fprintf(stderr, "vlab: not confirmed; nothing was run\n");
-		return VL_EXIT_USAGE;
-	}
-	return 0;
+	return vl_confirm("running them", "Go ahead?");
 }
 
 /* Run stdout-writing commands (up, down) with their output on stderr, so
  * stdout stays pure TAP/JSON. */
-static int quietly(int (*fn)(int, char **), const char *verb, const char *arg)
+static int quietly(int (*fn)(int, char **), const char *verb, const char *arg, bool yes)
 {
-	char *argv[] = {(char *)verb, (char *)arg, NULL};
+	char *argv[] = {(char *)verb, (char *)arg, yes ? (char *)"--yes" : NULL, NULL};
 	fflush(stdout);
 	int saved = dup(STDOUT_FILENO);
 	dup2(STDERR_FILENO, STDOUT_FILENO);
-	int rc = fn(2, argv);
+	int rc = fn(yes ? 3 : 2, argv);
 	fflush(stdout);
 	if (saved >= 0) {
 		dup2(saved, STDOUT_FILENO);
@@ -1080,7 +1075,8 @@ int cmd_test(int argc, char **argv)
 		goto out;
 	}
 	if (!in_place) {
-		rc = quietly(cmd_up, "up", file);
+		/* external access was confirmed above (or --yes) */
+		rc = quietly(cmd_up, "up", file, t->lab.external != NULL);
 		if (rc)
 			goto out;
 		brought_up = true;
@@ -1109,7 +1105,7 @@ out:
 		fprintf(stderr, "vlab: lab %s left running (--keep); `vlab down %s` removes it\n", lab,
 			lab);
 	else if (brought_up) {
-		int d = quietly(cmd_down, "down", lab);
+		int d = quietly(cmd_down, "down", lab, false);
 		if (d && !rc)
 			rc = d;
 	}

@@ -20,7 +20,7 @@ static const struct command commands[] = {
 	{"check", cmd_check, "FILE", "validate a topology; print every problem with its line"},
 	{"plan", cmd_plan, "FILE [--json] [--teardown] [--against LAB]", "print the kernel operations `up` would run"},
 	{"graph", cmd_graph, "FILE [--svg OUT]", "print the topology as Graphviz DOT"},
-	{"up", cmd_up, "FILE", "build the lab in the kernel (root)"},
+	{"up", cmd_up, "FILE [--yes]", "build the lab in the kernel (root)"},
 	{"apply", cmd_apply, "FILE [--dry-run [--json]]", "change a running lab into what its edited FILE says (root)"},
 	{"migrate", cmd_migrate, "LAB VM HOST [--switch SW] [--dry-run]", "move a running VM to another host (root)"},
 	{"down", cmd_down, "LAB|FILE", "remove everything the lab created (root)"},

@@ -65,6 +65,8 @@ void vl_topology_free(struct vl_topology *t)
 	if (!t)
 		return;
 	free(t->lab.name);
+	free(t->lab.external);
+	free(t->lab.ext_dev);
 	for (size_t i = 0; i < t->nnodes; i++) {
 		vl_acl_free(&t->nodes[i].acl);
 		free_node(&t->nodes[i]);

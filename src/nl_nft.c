@@ -372,3 +372,85 @@ int vl_nft_filter(const char *mark, const struct vl_filter *f)
 	mnl_nlmsg_batch_stop(b);
 	return r;
 }
+
+/* ---- external access: table ip vlab_ext_<lab> in the machine's namespace ---- */
+
+static uint32_t put_ext(struct mnl_nlmsg_batch *b, uint32_t seq, const char *table,
+			const char *mark, const struct vl_prefix *net)
+{
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+
+	struct nftnl_table *t = nftnl_table_alloc();
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+	nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, mark, (uint32_t)strlen(mark) + 1);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWTABLE,
+						     NFPROTO_IPV4, NLM_F_CREATE | NLM_F_ACK, seq++);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	mnl_nlmsg_batch_next(b);
+
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "nat");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 100);
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWCHAIN, NFPROTO_IPV4,
+				    NLM_F_CREATE | NLM_F_ACK, seq++);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	mnl_nlmsg_batch_next(b);
+
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	x_addr(r, net, 12, 8); /* ip saddr NET */
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
+	uint32_t last = seq;
+	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE, NFPROTO_IPV4,
+				    NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, seq++);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(b);
+
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	return last;
+}
+
+int vl_nft_masquerade_from(const char *table, const char *mark, const struct vl_prefix *net)
+{
+	char buf[VL_NFT_BATCH_MAX];
+	uint32_t seq = (uint32_t)time(NULL);
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	uint32_t last = put_ext(b, seq, table, mark, net);
+	int r = send_batch(b, seq, last);
+	mnl_nlmsg_batch_stop(b);
+	return r;
+}
+
+int vl_nft_table_del(const char *table)
+{
+	char buf[VL_NFT_BATCH_MAX];
+	uint32_t seq = (uint32_t)time(NULL), begin = seq;
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	struct nftnl_table *t = nftnl_table_alloc();
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+	uint32_t last = seq;
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_DELTABLE,
+						     NFPROTO_IPV4, NLM_F_ACK, seq++);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	mnl_nlmsg_batch_next(b);
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
+	mnl_nlmsg_batch_next(b);
+	int r = send_batch(b, begin, last);
+	mnl_nlmsg_batch_stop(b);
+	return r == -ENOENT ? 0 : r;
+}

@@ -277,7 +277,8 @@ struct keydef {
 
 #define SHAPE_KEYS {"rate", false}, {"burst", false}, {"delay", false}, {"jitter", false}, {"loss", false}, {"duplicate", false}, \
 	{"corrupt", false}, {"reorder", false}, {"limit", false}
-static const struct keydef lab_keys[] = {{"name", false}, {"mtu", false}, {"ipv6", false}, {"dad", false}};
+static const struct keydef lab_keys[] = {{"name", false}, {"mtu", false}, {"ipv6", false}, {"dad", false},
+	{"external", false}};
 #define SECURE_KEYS {"security", false}, {"allow", true}, {"deny", true}
 static const struct keydef host_keys[] = {{"nic", true}, {"sub", true}, {"gateway", false},
 	{"gateway6", false}, {"route", true}, {"forward", false}, SECURE_KEYS};
@@ -802,6 +803,10 @@ static void build_lab(struct pctx *c, struct member *m)
 			bool_key(c, m, k, &lab->ipv6);
 		else if (!strcmp(k->key, "dad"))
 			bool_key(c, m, k, &lab->dad);
+		else if (!strcmp(k->key, "external")) {
+			lab->external = xstrdup(k->val);
+			lab->external_loc = loc_at(c, k->line, m->label);
+		}
 	}
 	if (!lab->name)
 		perr(c, m->label, m->line, NULL,
@@ -2089,6 +2094,7 @@ int vl_parse_string(const char *name, const char *text, struct vl_topology *t,
 	t->lab.mtu = 1500;
 	t->lab.ipv6 = true;
 	t->lab.dad = false;
+	t->lab.ext_node = -1;
 
 	memset(&c, 0, sizeof(c));
 	c.t = t;

@@ -655,6 +655,7 @@ int vl_plan_build(const struct vl_topology *t, struct vl_plan *p, struct vl_diag
 	plan_mirrors(&pl);
 	plan_nat(&pl);
 	vl_secure_plan(t, p, (const char (*)[VL_NSNAME_MAX])pl.sw_ns, pl.sw_owner);
+	vl_external_plan(t, p);
 	plan_hosts(&pl);
 
 	planner_free(&pl);

@@ -416,6 +416,9 @@ static void check_in_place(const struct vl_topology *o, const struct vl_topology
 		       "run `vlab down %s`, then `vlab up` the file", ol, nl, ol);
 		return;
 	}
+	if (strcmp(o->lab.external ? o->lab.external : "", n->lab.external ? n->lab.external : ""))
+		refuse(d, "[lab] external changed: the link into the machine's namespace is made at "
+		       "up only; run `vlab down %s`, then `vlab up` the file", ol);
 	if (o->lab.ipv6 != n->lab.ipv6 || o->lab.dad != n->lab.dad)
 		refuse(d, "[lab] ipv6 or dad changed: every namespace would change; run `vlab down %s`, "
 		       "then `vlab up` the file", ol);

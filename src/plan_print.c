@@ -377,6 +377,10 @@ void vl_plan_print(const struct vl_plan *p, struct vl_buf *out)
 			s += n + (nl ? 1 : 0);
 		}
 	}
+	if (p->ext.on) {
+		vl_buf_add(out, "\n");
+		vl_external_describe(&p->ext, out);
+	}
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -619,6 +623,17 @@ void vl_plan_json(const struct vl_plan *p, struct vl_buf *o)
 	}
 	vl_buf_add(o, "],\"hosts\":");
 	vl_buf_json_str(o, p->hosts.s ? p->hosts.s : "");
+	if (p->ext.on) {
+		vl_buf_add(o, ",\"external\":{\"root_namespace\":true");
+		jstr(o, "node", p->ext.node);
+		jstr(o, "ns", p->ext.ns);
+		jstr(o, "dev", p->ext.dev);
+		jstr(o, "root_dev", p->ext.root_dev);
+		jstr(o, "nft_table", p->ext.table);
+		jprefix(o, "net", &p->ext.net, true);
+		jbool(o, "ip_forward", true);
+		vl_buf_add(o, "}");
+	}
 	vl_buf_add(o, ",\"teardown\":[");
 	json_teardown(p, o);
 	vl_buf_add(o, "]}\n");

@@ -2231,6 +2231,7 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	dup_macs(&v);
 	mirrors(&v);
 	vl_secure_validate(t, d);
+	vl_external_validate(t, d);
 	tests(&v);
 	device_names(&v);
 	lonely(&v);

@@ -213,6 +213,20 @@ struct vl_filter;
 size_t vl_nft_filter_batch(void *buf, size_t size, uint32_t seq, const char *mark,
 			   const struct vl_filter *f, uint32_t *last);
 int vl_nft_filter(const char *mark, const struct vl_filter *f);
+/* External access, in the current (the machine's) namespace: table ip
+ * `table` with `ip saddr NET masquerade` in a nat postrouting chain; and
+ * its removal (0 also when it is not there). */
+int vl_nft_masquerade_from(const char *table, const char *mark, const struct vl_prefix *net);
+int vl_nft_table_del(const char *table);
+/* ---- external access (src/external.c) ----
+ * After the plan ran: the veth into the machine's namespace, addresses,
+ * NODE's default route, forwarding and masquerade; a record in
+ * /run/vlab/<lab>/external. 0, or -errno with the reason in err (the
+ * caller then removes the lab and calls vl_external_down). */
+int vl_external_up(const struct vl_plan *p, struct vl_buf *err);
+/* Undo what the record says (table, the machine's veth end, forwarding);
+ * nothing when there is no record. 1 when something was removed. */
+int vl_external_down(const char *lab);
 /* The acks of an nftables batch in buf: 1 when the last request (`last`)
  * is acked, 0 to read on, -errno for the first error of a message with
  * seq >= `begin` (the batch-begin message itself is answered with an error

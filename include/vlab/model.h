@@ -303,6 +303,12 @@ struct vl_lab {
 	int mtu;                    /* default 1500 */
 	bool ipv6;                  /* default on */
 	bool dad;                   /* IPv6 DAD; default off (faster, tests) */
+	/* external = NODE[:IF]: NODE reaches the machine's own network
+	 * (src/external.c); NULL = off. Resolved: ext_node, ext_dev. */
+	char *external;
+	struct vl_loc external_loc;
+	int ext_node;               /* -1 = none */
+	char *ext_dev;              /* IF, default "ext0" */
 	struct vl_loc loc;
 };
 

@@ -124,8 +124,24 @@ struct vl_op {
 	} u;
 };
 
+/* [lab] external: one veth from NODE into the machine's own (root)
+ * namespace, masqueraded there. Not plan ops (the executor works only in
+ * lab namespaces): src/external.c does it after the plan ran, and undoes
+ * it at down/clean. */
+struct vl_external {
+	bool on;
+	char node[VL_NODE_NAME_MAX + 1];
+	char ns[VL_NSNAME_MAX];          /* NODE's namespace */
+	char dev[VL_DEVNAME_MAX];        /* NODE's end (ext0) */
+	char root_dev[VL_DEVNAME_MAX];   /* the machine's end: vl-<lab> */
+	char table[VL_DEVNAME_MAX + 8];  /* nftables table ip vlab_ext_<lab> */
+	struct vl_prefix net;            /* the /30 of the link (198.18.0.0/15) */
+	bool node_nat;                   /* NODE is a router: masquerade the lab out of dev */
+};
+
 struct vl_plan {
 	char lab[VL_LAB_NAME_MAX + 1];
+	struct vl_external ext;
 	struct vl_op *ops;
 	size_t nops, cap;
 	/* namespaces in creation order (also the teardown list) */
@@ -171,6 +187,11 @@ void vl_filter_describe(const struct vl_op *op, struct vl_buf *out);
 void vl_filter_json(const struct vl_op *op, struct vl_buf *out);
 /* NVGRE: the gretap device names of an overlay ("nv<VSID>[-k]"). */
 void vl_nvgre_name(char out[VL_DEVNAME_MAX], uint32_t vsid, int idx);
+
+/* ---- external access (src/external.c) ---- */
+void vl_external_plan(const struct vl_topology *t, struct vl_plan *p);
+/* What it changes on the machine, one line each ("" when off). */
+void vl_external_describe(const struct vl_external *e, struct vl_buf *out);
 
 /* One operation as a JSON object (as in vl_plan_json's "ops"). */
 void vl_op_json(const struct vl_op *op, struct vl_buf *out);

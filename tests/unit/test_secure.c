@@ -1,4 +1,4 @@
-/* Port security and NVGRE without root: the rule language, the filter ops
+/* Port security, NVGRE and external access without root: the rule language, the filter ops
  * the planner makes of it, and the nftables batch of one op as the kernel
  * receives it (parsed back with libnftnl, expression by expression, like
  * test_tc does for tc). */
@@ -303,6 +303,47 @@ static void test_router_warning(void **state)
 	vl_topology_free(&t);
 }
 
+/* [lab] external: the plan says what it will change on the machine */
+static void test_external_plan(void **state)
+{
+	(void)state;
+	const char *text = "[lab]\nname = ext\nexternal = gw\n[switch lan]\n"
+			   "[router gw]\nnic = eth0 lan 10.7.0.1/24\n"
+			   "[vm pc]\nnic = eth0 lan 10.7.0.2/24\ngateway = 10.7.0.1\n";
+	struct vl_topology t;
+	struct vl_plan p;
+	plan_of(text, &t, &p);
+	assert_true(p.ext.on);
+	assert_string_equal(p.ext.ns, "vlab-ext-gw");
+	assert_string_equal(p.ext.dev, "ext0");
+	assert_string_equal(p.ext.root_dev, "vl-ext");
+	assert_string_equal(p.ext.table, "vlab_ext_ext");
+	assert_true(p.ext.node_nat);
+	assert_int_equal(p.ext.net.len, 30);
+	assert_int_equal(p.ext.net.addr[0], 198);
+	assert_int_equal(p.ext.net.addr[1] & 0xfe, 18); /* 198.18.0.0/15 */
+	assert_int_equal(p.ext.net.addr[3] & 3, 0);
+	struct vl_buf b = {0};
+	vl_plan_print(&p, &b);
+	assert_non_null(strstr(b.s, "# external access: changes THIS MACHINE's own network namespace"));
+	assert_non_null(strstr(b.s, "nftables table ip vlab_ext_ext"));
+	assert_non_null(strstr(b.s, "net.ipv4.ip_forward = 1"));
+	vl_buf_free(&b);
+	vl_plan_json(&p, &b);
+	assert_non_null(strstr(b.s, "\"external\":{\"root_namespace\":true"));
+	vl_buf_free(&b);
+	vl_plan_free(&p);
+	vl_topology_free(&t);
+	/* off by default: nothing about the machine in the plan */
+	plan_of(lab_text, &t, &p);
+	assert_false(p.ext.on);
+	vl_plan_print(&p, &b);
+	assert_null(strstr(b.s, "external"));
+	vl_buf_free(&b);
+	vl_plan_free(&p);
+	vl_topology_free(&t);
+}
+
 static void test_nvgre_checks(void **state)
 {
 	(void)state;
@@ -523,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_router_warning),
+		cmocka_unit_test(test_external_plan),
 		cmocka_unit_test(test_nvgre_checks),
 		cmocka_unit_test(test_batch_strict),
 		cmocka_unit_test(test_batch_acl),
