@@ -35,8 +35,10 @@ static const struct vl_feature_info features[VL_FEAT__COUNT] = {
 	[VL_FEAT_ALTNAME] = {"alternative interface names (kernel >= 5.5)",
 			     "Linux 5.5 or newer", true},
 	[VL_FEAT_GRETAP] = {"NVGRE overlays (gretap)", "CONFIG_NET_IPGRE", false},
-	[VL_FEAT_NFT_BRIDGE] = {"port security (nftables bridge family)", "CONFIG_NF_TABLES_BRIDGE",
-				false},
+	/* a distribution kernel with NF_TABLES_BRIDGE=m also needs the
+	 * nft_meta_bridge module for `meta` matches in the bridge family */
+	[VL_FEAT_NFT_BRIDGE] = {"port security (nftables bridge family, nft_meta_bridge)",
+				"CONFIG_NF_TABLES_BRIDGE", false},
 };
 
 const struct vl_feature_info *vl_feature_info(enum vl_feature f)
