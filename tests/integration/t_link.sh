@@ -17,7 +17,11 @@ carrier() { port | grep -q 'LOWER_UP'; }
 pings $L a 10.88.0.2 || fail "a cannot reach b before the cable is pulled"
 p0=$(port) n0=$(nic)
 out=$("$VLAB" link $L a:eth0 down) || fail "link down: $out"
-XX
+echo "$out" | grep -q 'cable pulled: hv a-eth0 is down, eth0 has no carrier' ||
+	fail "link down said: $out"
+port | grep -q 'state DOWN' || fail "the switch port of a is not down with a's cable pulled: $(port)"
+nic | grep -q '<NO-CARRIER,.*,UP' || fail "a's eth0 is not up without carrier: $(nic)"
+$IP -n vlab-$L-a -o addr show dev eth0 | grep -q '10.88.0.1/24' || fail "a's eth0 lost its address"
 pings_once $L a 10.88.0.2 && fail "a still reaches b with its cable pulled"
 "$VLAB" status $L | grep -q 'link a:eth0 down' || fail "status does not show the pulled cable"
 "$VLAB" status $L --json | grep -q '"links_down":\[{"node":"a","nic":"eth0"}\]' ||
