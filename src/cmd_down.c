@@ -96,6 +96,7 @@ int cmd_down(int argc, char **argv)
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
+	vl_external_down(lab); /* what [lab] external put into this machine's namespace */
 	vl_state_remove(lab);
 	lock = -1; /* its file is gone with the directory */
 

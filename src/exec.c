@@ -244,6 +244,8 @@ static const char *kind_hint(enum vl_op_kind k)
 	case VL_OP_MIRROR: return "kernel lacks CONFIG_NET_SCH_INGRESS, CONFIG_NET_CLS_U32 or CONFIG_NET_ACT_MIRRED?";
 	case VL_OP_NAT: return "kernel lacks CONFIG_NF_TABLES/CONFIG_NFT_MASQ?";
 	case VL_OP_BOND: return "kernel lacks CONFIG_BONDING?";
+	case VL_OP_NVGRE: return "kernel lacks CONFIG_NET_IPGRE (gretap)?";
+	case VL_OP_FILTER: return "kernel lacks CONFIG_NF_TABLES_BRIDGE?";
 	default: return NULL;
 	}
 }
@@ -258,7 +260,7 @@ static void format_fail(const struct vl_op *op, const struct opfail *f, bool fau
 	if (fault)
 		hint = "injected by VLAB_FAULT_AT, a test-only hook";
 	else if (e == EOPNOTSUPP || (e == ENOENT && (op->kind == VL_OP_QDISC || op->kind == VL_OP_MIRROR ||
-						    op->kind == VL_OP_NAT)))
+						    op->kind == VL_OP_NAT || op->kind == VL_OP_FILTER)))
 		hint = kind_hint(op->kind);
 	else if (e == EEXIST)
 		hint = "already exists: another lab or tool uses this name or address";
@@ -778,7 +780,7 @@ static int op_vlan(struct exec *x, int ns, const struct vl_op *op, struct opfail
 
 static int op_tunnel(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
 {
-	bool geneve = op->kind == VL_OP_GENEVE;
+	bool geneve = op->kind == VL_OP_GENEVE, nvgre = op->kind == VL_OP_NVGRE;
 	struct vl_op_dev d = create_dev(x, ns, &op->d);
 	struct vl_devspec s = {op->dev, 0, &d, 0, x->alias};
 	int under = 0, r;
@@ -790,13 +792,28 @@ static int op_tunnel(struct exec *x, int ns, const struct vl_op *op, struct opfa
 			FAIL(f, -ENODEV, "finding underlay device", op->u.tunnel.underlay);
 	}
 	s.ifindex = dev_new(x, ns, op->dev);
-	if (geneve)
+	if (nvgre)
+		r = vl_link_gretap(&x->ns[ns].nl, &s, op);
+	else if (geneve)
 		r = vl_link_geneve(&x->ns[ns].nl, &s, op);
 	else
 		r = vl_link_vxlan(&x->ns[ns].nl, &s, op, under);
 	if (r < 0)
-		FAIL(f, r, geneve ? "creating geneve" : "creating vxlan", op->dev);
+		FAIL(f, r, nvgre ? "creating gretap (NVGRE)" : geneve ? "creating geneve" : "creating vxlan",
+		     op->dev);
 	return after_create(x, ns, s.ifindex, op->dev, &op->d, d.up != op->d.up, f);
+}
+
+/* One port security rule in the switch's namespace (table bridge vlab). */
+static int op_filter(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int r = enter(x, ns);
+	if (r < 0)
+		FAIL(f, r, "entering namespace", op->ns);
+	r = vl_nft_filter(x->alias, &op->u.filter);
+	if (r < 0)
+		FAIL(f, r, "adding a port security rule for", op->dev);
+	return 0;
 }
 
 static int need_dev(struct exec *x, int ns, const char *name, struct opfail *f, int *out)
@@ -1076,6 +1093,7 @@ static int run_remove(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_VXLAN:
 	case VL_OP_GENEVE:
 	case VL_OP_BOND:
+	case VL_OP_NVGRE:
 		return remove_link(x, ns, op, f);
 	case VL_OP_HOSTS:
 		vl_etc_netns_remove(op->ns);
@@ -1083,6 +1101,9 @@ static int run_remove(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_NAT:
 		f->hint = "vlab cannot remove NAT from a running router: down and up the lab";
 		FAIL(f, -EOPNOTSUPP, "removing NAT out of", op->dev);
+	case VL_OP_FILTER:
+		f->hint = "vlab cannot change port security rules of a running lab: down and up the lab";
+		FAIL(f, -EOPNOTSUPP, "removing a port security rule for", op->dev);
 	case VL_OP_ROUTE: {
 		int fam = op->u.route.dst.family ? op->u.route.dst.family : op->u.route.via.family;
 		r = vl_route_del(&c->nl, &op->u.route.dst, fam);
@@ -1208,7 +1229,8 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	if (x->apply && x->tolerant && op->kind != VL_OP_NETNS && op->kind != VL_OP_SYSCTL) {
 		int r;
 		if ((op->kind == VL_OP_BRIDGE || op->kind == VL_OP_VETH || op->kind == VL_OP_VLAN ||
-		     op->kind == VL_OP_VXLAN || op->kind == VL_OP_GENEVE || op->kind == VL_OP_BOND) &&
+		     op->kind == VL_OP_VXLAN || op->kind == VL_OP_GENEVE || op->kind == VL_OP_BOND ||
+		     op->kind == VL_OP_NVGRE) &&
 		    dev_find(x, ns, op->dev))
 			return 0; /* there already */
 		if (op->kind == VL_OP_QDISC) {
@@ -1244,7 +1266,8 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_VETH: return op_veth(x, ns, op, f);
 	case VL_OP_VLAN: return op_vlan(x, ns, op, f);
 	case VL_OP_VXLAN:
-	case VL_OP_GENEVE: return op_tunnel(x, ns, op, f);
+	case VL_OP_GENEVE:
+	case VL_OP_NVGRE: return op_tunnel(x, ns, op, f);
 	case VL_OP_BRPORT: return op_brport(x, ns, op, f);
 	case VL_OP_FDB: return op_fdb(x, ns, op, f);
 	case VL_OP_ADDR: return op_addr(x, ns, op, f);
@@ -1254,6 +1277,7 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_MIRROR: return op_mirror(x, ns, op, f);
 	case VL_OP_NAT: return op_nat(x, ns, op, f);
 	case VL_OP_BOND: return op_bond(x, ns, op, f);
+	case VL_OP_FILTER: return op_filter(x, ns, op, f);
 	default: FAIL(f, -EINVAL, "running unknown operation", op->dev);
 	}
 }

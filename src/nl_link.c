@@ -4,6 +4,7 @@
  * master and IFF_UP in one RTM_NEWLINK; the peer of a veth is created
  * directly in its namespace (IFLA_NET_NS_FD). FDB entries are in nl_mnl.c:
  * libnl refuses an IPv4 destination on an AF_BRIDGE neighbour. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/geneve.h>
+#include <netlink/route/link/ipgre.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vlan.h>
 #include <netlink/route/link/vxlan.h>
@@ -384,6 +386,39 @@ int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl
 	struct nl_msg *m;
 	int r = vl_link_geneve_msg(s, op, &m);
 	return r < 0 ? r : talk_msg(nl, m);
+}
+
+/* NVGRE as the kernel can do it: gretap (Ethernet over GRE) with the key
+ * carrying the VSID in its upper 24 bits and FlowID 0, as RFC 7637 lays
+ * the key field out. IPv4 underlay only (validation refuses IPv6). */
+int vl_link_gretap(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op)
+{
+	struct rtnl_link *l = rtnl_link_ipgretap_alloc();
+	if (!l)
+		return -ENOMEM;
+	int r = fill_common(l, s);
+	if (r < 0)
+		goto out;
+	uint32_t key = htonl(op->u.tunnel.vni << 8), a;
+	rtnl_link_ipgre_set_ikey(l, key);
+	rtnl_link_ipgre_set_okey(l, key);
+	/* GRE_KEY of linux/if_tunnel.h (which clashes with net/if.h) */
+	rtnl_link_ipgre_set_iflags(l, htons(0x2000));
+	rtnl_link_ipgre_set_oflags(l, htons(0x2000));
+	if (op->u.tunnel.local.family == AF_INET) {
+		memcpy(&a, op->u.tunnel.local.addr, 4);
+		rtnl_link_ipgre_set_local(l, a);
+	}
+	if (op->u.tunnel.remote.family == AF_INET) {
+		memcpy(&a, op->u.tunnel.remote.addr, 4);
+		rtnl_link_ipgre_set_remote(l, a);
+	}
+	if (op->u.tunnel.ttl)
+		rtnl_link_ipgre_set_ttl(l, (uint8_t)op->u.tunnel.ttl);
+	r = create_link(nl, l);
+out:
+	rtnl_link_put(l);
+	return r;
 }
 
 int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *p, bool nodad)

@@ -53,6 +53,8 @@ enum vl_feature {
 	VL_FEAT_NFT_MASQ,
 	VL_FEAT_ALTNAME,
 	VL_FEAT_BONDING,
+	VL_FEAT_GRETAP,
+	VL_FEAT_NFT_BRIDGE,
 	VL_FEAT__COUNT
 };
 
@@ -239,6 +241,7 @@ int vl_link_vxlan_msg(const struct vl_devspec *s, const struct vl_op *op,
 		      int underlay_ifindex, struct nl_msg **m);
 int vl_link_geneve_msg(const struct vl_devspec *s, const struct vl_op *op, struct nl_msg **m);
 int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
+int vl_link_gretap(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
 int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *a, bool nodad);
 int vl_route_add(struct vl_nl *nl, const struct vl_prefix *dst,
 		 const struct vl_prefix *via, int oif);
@@ -259,6 +262,31 @@ int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_
 /* nftables masquerade; runs in the current netns. Fails (never hangs)
  * on kernels without nf_tables: -EOPNOTSUPP, -ETIMEDOUT or -EINTR. */
 int vl_nft_masquerade(const char *oifname);
+/* Port security: one rule (src/secure.c builds them) appended to its chain
+ * of table bridge VL_NFT_BRIDGE_TABLE, which is created (marked with
+ * `mark`, "vlab:<lab>", in its userdata) with its chains when missing.
+ * The batch builder is pure (unit tests): it writes into buf and returns
+ * the batch's size; *last is the sequence number of the rule. */
+#define VL_NFT_BRIDGE_TABLE "vlab"
+#define VL_NFT_BATCH_MAX 4096
+struct vl_filter;
+size_t vl_nft_filter_batch(void *buf, size_t size, uint32_t seq, const char *mark,
+			   const struct vl_filter *f, uint32_t *last);
+int vl_nft_filter(const char *mark, const struct vl_filter *f);
+/* External access, in the current (the machine's) namespace: table ip
+ * `table` with `ip saddr NET masquerade` in a nat postrouting chain; and
+ * its removal (0 also when it is not there). */
+int vl_nft_masquerade_from(const char *table, const char *mark, const struct vl_prefix *net);
+int vl_nft_table_del(const char *table);
+/* ---- external access (src/external.c) ----
+ * After the plan ran: the veth into the machine's namespace, addresses,
+ * NODE's default route, forwarding and masquerade; a record in
+ * /run/vlab/<lab>/external. 0, or -errno with the reason in err (the
+ * caller then removes the lab and calls vl_external_down). */
+int vl_external_up(const struct vl_plan *p, struct vl_buf *err);
+/* Undo what the record says (table, the machine's veth end, forwarding);
+ * nothing when there is no record. 1 when something was removed. */
+int vl_external_down(const char *lab);
 /* The acks of an nftables batch in buf: 1 when the last request (`last`)
  * is acked, 0 to read on, -errno for the first error of a message with
  * seq >= `begin` (the batch-begin message itself is answered with an error
