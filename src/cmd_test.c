@@ -906,8 +906,9 @@ static int run_tests(const char *lab, const struct vl_topology *t, const struct 
 		vl_tap_end(stdout, &tot);
 	if (junit)
 		vl_report_junit(junit, &rep);
-	fprintf(stderr, "vlab: %zu assertion%s in %.3f s\n", r.njobs, r.njobs == 1 ? "" : "s",
-		rep.seconds);
+	if (!vl_quiet())
+		fprintf(stderr, "vlab: %zu assertion%s in %.3f s\n", r.njobs, r.njobs == 1 ? "" : "s",
+			rep.seconds);
 
 	for (size_t i = 0; i < r.njobs; i++) {
 		free(res[i].args);
@@ -1118,10 +1119,11 @@ out:
 	vl_state_unlock(lock);
 	if (junit)
 		fclose(junit);
-	if (brought_up && o.keep)
-		fprintf(stderr, "vlab: lab %s left running (--keep); `vlab down %s` removes it\n", lab,
-			lab);
-	else if (brought_up) {
+	if (brought_up && o.keep) {
+		if (!vl_quiet())
+			fprintf(stderr, "vlab: lab %s left running (--keep); `vlab down %s` removes "
+				"it\n", lab, lab);
+	} else if (brought_up) {
 		int d = quietly(cmd_down, "down", lab, false);
 		if (d && !rc)
 			rc = d;
