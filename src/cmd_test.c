@@ -978,7 +978,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **target
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+j:y", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:y", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': o->keep = true; break;
 		case 'J': o->json = true; break;
