@@ -36,7 +36,8 @@ cmd = b timeout=1s -- sleep 30
 rate = b a > 50mbit
 latency = a b > 100ms
 EOT
-"$VLAB" test --yes --json --only wrong "$tmp/bad.ini" >"$tmp/out.json" 2>"$tmp/err"; rc=$?
+# options after FILE, as vlab.1 writes them
+"$VLAB" test "$tmp/bad.ini" --yes --json --only wrong >"$tmp/out.json" 2>"$tmp/err"; rc=$?
 [ $rc = 6 ] || { cat "$tmp/out.json" "$tmp/err"; fail "wrong kinds: exit $rc, want 6"; }
 seen() { # KEY N -> the seen text of the Nth result with that key
 	sed 's/}, *{/}\n{/g' "$tmp/out.json" | grep "\"key\": \"$1\"" | sed -n "${2}p" |
