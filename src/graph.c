@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vlab/naming.h"
 #include "vlab/plan.h"
@@ -828,7 +829,8 @@ static void emit_places(struct g *g)
 		vl_buf_add(o, "\tsubgraph \"cluster_");
 		esc_dq(o, h->name);
 		vl_buf_add(o, "\" {\n\t\tlabel=");
-		char *lbl = xasprintf("host %s", h->name);
+		/* "host hv1"; a host named "host" is not "host host" */
+		char *lbl = xasprintf("%s%s", strcasecmp(h->name, "host") ? "host " : "", h->name);
 		dot_str(o, lbl);
 		free(lbl);
 		vl_buf_add(o, "; style=\"rounded,filled\"; fillcolor=\"#f6f6f6\"; color=gray40; "
@@ -1065,7 +1067,8 @@ static void emit_overlays(const struct g *g)
 		const struct vl_overlay *ov = &t->overlays[i];
 		const char *type = ov->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN";
 		struct label sl = {0};
-		label_line(&sl, "%s", ov->name);
+		if (strcasecmp(ov->name, type)) /* an overlay named "vxlan" says it once */
+			label_line(&sl, "%s", ov->name);
 		label_line(&sl, "%s VNI %u", type, ov->vni);
 		if (ov->group.family) {
 			char gr[64];
@@ -1114,7 +1117,7 @@ static void emit_mirrors(const struct g *g)
 	for (size_t i = 0; i < t->nmirrors; i++) {
 		const struct vl_mirror *m = &t->mirrors[i];
 		struct label l = {0};
-		label_line(&l, "mirror %s (%s)", m->name,
+		label_line(&l, "%s%s (%s)", strcasecmp(m->name, "mirror") ? "mirror " : "", m->name,
 			   m->ingress && m->egress ? "in+out" : m->ingress ? "in" : "out");
 		vl_buf_add(o, "\t");
 		nic_end(g, m->src_node_idx, m->src_nic_idx);
@@ -1140,7 +1143,8 @@ void vl_graph_dot_opts(const struct vl_topology *t, const struct vl_graph_opts *
 	dot_str(o, lab);
 	vl_buf_add(o, " {\n\tgraph [rankdir=LR, fontname=\"Helvetica\", fontsize=14, "
 		      "labelloc=t, nodesep=0.25, ranksep=0.5, label=");
-	char *title = xasprintf(opts->running ? "lab %s (running)" : "lab %s", lab);
+	char *title = xasprintf("%s%s%s", strcasecmp(lab, "lab") ? "lab " : "", lab,
+				opts->running ? " (running)" : "");
 	dot_str(o, title);
 	free(title);
 	vl_buf_add(o, "];\n"
