@@ -307,7 +307,9 @@ static void test_folding(void **state)
 	check_all(t, dot, "folded");
 	/* 8 hosts: hv1, hv2 and hv8 stay, hv3..hv7 are one node */
 	assert_non_null(strstr(dot, "label=\"... 5 more hosts\\nhv3 ... hv7\""));
-	assert_non_null(cluster(dot, "hv8"));
+	char *c8 = cluster(dot, "hv8");
+	assert_non_null(c8);
+	free(c8);
 	assert_null(strstr(dot, "cluster_hv3"));
 	/* 10 guests on vs1: the first two, the last, and "... 7 more" */
 	assert_non_null(strstr(dot, "\"f:vs1\" [shape=box, style=\"rounded,dashed\", "
