@@ -1,13 +1,16 @@
 /* Topology -> Graphviz DOT, drawn for a slide (legend: vlab(1), graph).
  *
  * Layout grammar (rankdir=LR, so edges are written "left -- right"):
- *   guest -- vSwitch -- VTEP -- host NIC -- physical switch -- router
+ *   guest -- vSwitch -- VTEP -- host NIC -- physical switch -- ...
+ * and outside the boxes in the order of hops from the left edge (the host
+ * boxes and the end systems of the first network), see place_outside.
  * A host that holds vSwitches, guests or bonds is a cluster; its own NICs
  * are small nodes inside it (the cables to the physical network leave the
  * box from them), plain hosts are one node. Addresses are rows of the node
  * that owns them (HTML labels with one PORT per NIC), never edge labels,
- * so nothing is written across a line. Tunnels are dashed, do not steer
- * the layout (constraint=false) and run between the VTEP nodes.
+ * so nothing is written across a line. An overlay is a dashed segment
+ * node beside the underlay with a dashed tunnel from each VTEP; a VTEP
+ * sits in its host's box, tied to the NIC whose address it uses.
  * Output is deterministic (model order) so it can be diffed. */
 #include "vlab/graph.h"
 
@@ -622,7 +625,7 @@ static void table_close(struct vl_buf *o)
 	vl_buf_add(o, "</TABLE>>");
 }
 
-/* One row; port < 0 for none; `text` is HTML already. */
+/* One row; port NULL for none; `text` is HTML already. */
 static void row(struct vl_buf *o, const char *port, const char *text)
 {
 	vl_buf_add(o, "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"");
@@ -889,8 +892,9 @@ static void emit_places(struct g *g)
 
 /* ---- edges ------------------------------------------------------------- */
 
-/* NICs plugged into switches: guest -- switch, host NIC -- switch,
- * switch -- router (a router stands on the far side of its networks). */
+/* NICs plugged into switches: guest -- vSwitch (vSwitch -- router),
+ * host NIC -- switch; outside the host boxes, the way place_outside's hops
+ * run. */
 static void emit_nic_edges(const struct g *g)
 {
 	const struct vl_topology *t = g->t;
