@@ -352,6 +352,13 @@ static void test_live(void **state)
 	f->what = xstrdup("flap 200ms");
 	f->pid = (long)getpid(); /* a fault is drawn while its process runs */
 	f->start = vl_proc_start(f->pid);
+	/* a fault whose process is gone (another start time) is not drawn */
+	f = VL_PUSH(c.faults, c.nfaults, c.faults_cap);
+	f->node = xstrdup("c");
+	f->nic = xstrdup("eth0");
+	f->what = xstrdup("delay 1s for 1m");
+	f->pid = (long)getpid();
+	f->start = vl_proc_start(f->pid) + 1;
 	struct vl_shape s = {.set = true, .loss_pct = 5};
 	vl_changes_set_shape(&c, "c", "eth0", VL_DIR_OUT, &s);
 	struct vl_graph_opts o = {.running = "live", .live = &c};
@@ -364,6 +371,7 @@ static void test_live(void **state)
 				    "flap 200ms\", color=darkorange"));
 	assert_non_null(strstr(dot, "label=\"eth0 out now: loss=5%\", color=darkorange"));
 	assert_non_null(strstr(dot, "label=\"wire\\nDOWN r2:p\", style=dashed, color=red"));
+	assert_null(strstr(dot, "delay 1s"));
 	free(dot);
 	/* the same lab from its file: nothing live */
 	dot = draw(t, NULL);
