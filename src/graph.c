@@ -106,23 +106,6 @@ static void label_attr(struct vl_buf *o, const char *key, struct label *l)
 	vl_buf_free(&l->b);
 }
 
-static void shape_lines(struct label *l, const char *who, const struct vl_nic *nic)
-{
-	struct vl_buf b = {0};
-	if (nic->out.set) {
-		vl_shape_format(&nic->out, "", &b);
-		if (b.len)
-			label_line(l, "%s%sout: %s", who, *who ? " " : "", b.s);
-		b.len = 0;
-	}
-	if (nic->in.set) {
-		vl_shape_format(&nic->in, "", &b);
-		if (b.len)
-			label_line(l, "%s%sin: %s", who, *who ? " " : "", b.s);
-	}
-	vl_buf_free(&b);
-}
-
 static void vid_list(struct vl_buf *b, const uint16_t *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -634,6 +617,28 @@ static void row(struct vl_buf *o, const char *port, const char *text)
 	vl_buf_printf(o, ">%s</TD></TR>", text);
 }
 
+/* A NIC's shaping, small and brown under its row (the NIC's, not the
+ * cable's: `out` leaves the node, `in` arrives at it). */
+static void shape_rows(struct vl_buf *o, const struct vl_nic *nic)
+{
+	const struct vl_shape *sh[2] = {&nic->out, &nic->in};
+	for (int d = 0; d < 2; d++) {
+		if (!sh[d]->set)
+			continue;
+		struct vl_buf b = {0}, r = {0};
+		vl_shape_format(sh[d], "", &b);
+		if (b.len) {
+			vl_buf_printf(&r, "<FONT POINT-SIZE=\"8\" COLOR=\"#8a4b00\">&nbsp;&nbsp;%s: ",
+				      d ? "in" : "out");
+			html(&r, b.s);
+			vl_buf_add(&r, "</FONT>");
+			row(o, NULL, r.s);
+		}
+		vl_buf_free(&b);
+		vl_buf_free(&r);
+	}
+}
+
 /* The rows of a node's NICs and sub-interfaces (a port per NIC). */
 static void nic_rows(struct vl_buf *o, const struct vl_node *n)
 {
@@ -648,6 +653,7 @@ static void nic_rows(struct vl_buf *o, const struct vl_node *n)
 		snprintf(port, sizeof(port), "i%zu", j);
 		row(o, port, r.s);
 		vl_buf_free(&r);
+		shape_rows(o, c);
 		for (size_t k = 0; k < n->nsubs; k++) {
 			const struct vl_subif *s = &n->subs[k];
 			if (strcmp(s->parent, c->name))
@@ -910,7 +916,6 @@ static void emit_nic_edges(const struct g *g)
 			const struct vl_switch *s = &t->switches[nic->sw_idx];
 			struct label l = {0};
 			port_lines(&l, nic);
-			shape_lines(&l, "", nic);
 			const char *live = live_lines(g, n->name, nic->name, &l);
 			vl_buf_add(o, "\t");
 			/* guest -- vSwitch (a router: vSwitch -- router); outside the
@@ -1024,10 +1029,6 @@ static void emit_links(const struct g *g)
 			vl_buf_add(o, " -- ");
 			switch_end(g, k->sw_idx[!e0], (int)i, !e0);
 		} else {
-			for (int e = 0; e < 2; e++) {
-				const struct vl_nic *c = &t->nodes[k->node_idx[e]].nics[k->nic_idx[e]];
-				shape_lines(&l, c->name, c);
-			}
 			for (int e = 0; e < 2; e++)
 				if (*(lv = live_lines(g, k->node[e], k->nic[e], &l)))
 					live = lv;
