@@ -640,13 +640,23 @@ static void shape_rows(struct vl_buf *o, const struct vl_nic *nic)
 }
 
 /* The rows of a node's NICs and sub-interfaces (a port per NIC). */
-static void nic_rows(struct vl_buf *o, const struct vl_node *n)
+/* The MTU a NIC would have without being told: its switch's, else the lab's. */
+static int usual_mtu(const struct vl_topology *t, const struct vl_nic *c)
+{
+	if (c->sw_idx >= 0 && t->switches[c->sw_idx].mtu > 0)
+		return t->switches[c->sw_idx].mtu;
+	return t->lab.mtu > 0 ? t->lab.mtu : 1500;
+}
+
+static void nic_rows(struct vl_buf *o, const struct vl_topology *t, const struct vl_node *n)
 {
 	for (size_t j = 0; j < n->nnics; j++) {
 		const struct vl_nic *c = &n->nics[j];
 		struct vl_buf r = {0};
 		html(&r, c->name);
 		addr_list(&r, c->addrs, c->naddrs);
+		if (c->mtu > 0 && c->mtu != usual_mtu(t, c))
+			vl_buf_printf(&r, " mtu %d", c->mtu);
 		if (n->nat && !strcmp(n->nat, c->name))
 			vl_buf_add(&r, " <I>(NAT)</I>");
 		char port[32];
@@ -681,7 +691,7 @@ static void emit_node(const struct g *g, const struct vl_node *n, const char *in
 	id2(o, "n", n->name, NULL);
 	vl_buf_printf(o, " [%s, label=", look[n->kind]);
 	table_open(o, n->name);
-	nic_rows(o, n);
+	nic_rows(o, g->t, n);
 	table_close(o);
 	vl_buf_add(o, "];\n");
 }
@@ -700,7 +710,7 @@ static void emit_host_parts(const struct g *g, const struct vl_node *h)
 		one.nics = &h->nics[j];
 		one.nnics = 1;
 		one.nat = NULL;
-		nic_rows(o, &one);
+		nic_rows(o, g->t, &one);
 		table_close(o);
 		vl_buf_add(o, "];\n");
 	}
@@ -744,6 +754,11 @@ static void emit_switch(const struct g *g, int si, const char *indent)
 	if (s->subnet6.family) {
 		vl_prefix_format(&s->subnet6, buf, sizeof(buf), true);
 		html(&r, buf);
+		row(o, NULL, r.s);
+		r.len = 0;
+	}
+	if (s->mtu > 0 && s->mtu != (t->lab.mtu > 0 ? t->lab.mtu : 1500)) {
+		vl_buf_printf(&r, "mtu %d", s->mtu);
 		row(o, NULL, r.s);
 		r.len = 0;
 	}

@@ -222,6 +222,8 @@ static void test_overlay_lab(void **state)
 	assert_non_null(strstr(dot, "label=\"VTEP\\nvx42\""));
 	/* addresses are rows of their node, the access VLAN is on the cable */
 	assert_non_null(strstr(dot, "PORT=\"i0\">eth0 10.0.0.1/24</TD>"));
+	/* an MTU that is not the usual one is said (the underlay's 1550) */
+	assert_non_null(strstr(dot, ">eth0 192.168.0.1/24 mtu 1550</TD>"));
 	assert_non_null(strstr(dot, "\"n:a1\":\"i0\" -- \"s:vs1\" [penwidth=1, label=\"vlan 7\"]"));
 	assert_null(strstr(dot, "label=\"eth0\\n"));
 	/* the router stands right of its network */
