@@ -812,6 +812,14 @@ static void emit_switch(const struct g *g, int si, const char *indent)
 	vl_buf_add(o, "];\n");
 }
 
+/* One colour per overlay (model order), so tenants tell apart. */
+static const char *ov_color(const struct vl_topology *t, const struct vl_overlay *ov)
+{
+	static const char *const pal[] = {"blue", "purple", "darkcyan", "sienna", "deeppink3"};
+	size_t i = (size_t)(ov - t->overlays);
+	return pal[i % (sizeof(pal) / sizeof(pal[0]))];
+}
+
 /* The VTEP of overlay `ov` on its a-th switch (inside that switch's host). */
 static void vtep_id(struct vl_buf *o, const struct vl_overlay *ov, size_t a)
 {
@@ -834,8 +842,8 @@ static void emit_vteps_of_host(const struct g *g, int hi)
 			label_line(&l, "%s", dev);
 			vl_buf_add(o, "\t\t");
 			vtep_id(o, ov, a);
-			vl_buf_add(o, " [shape=cds, style=filled, fillcolor=\"#dbe9ff\", color=blue, "
-				      "fontsize=9");
+			vl_buf_printf(o, " [shape=cds, style=filled, fillcolor=\"#eef4ff\", color=%s, "
+				      "fontsize=9", ov_color(t, ov));
 			label_attr(o, "label", &l);
 			vl_buf_add(o, "];\n");
 		}
@@ -1086,6 +1094,7 @@ static void emit_overlays(const struct g *g)
 	for (size_t i = 0; i < t->noverlays; i++) {
 		const struct vl_overlay *ov = &t->overlays[i];
 		const char *type = ov->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN";
+		const char *col = ov_color(t, ov);
 		struct label sl = {0};
 		if (strcasecmp(ov->name, type)) /* an overlay named "vxlan" says it once */
 			label_line(&sl, "%s", ov->name);
@@ -1097,8 +1106,8 @@ static void emit_overlays(const struct g *g)
 		}
 		vl_buf_add(o, "\t");
 		id2(o, "o", ov->name, NULL);
-		vl_buf_add(o, " [shape=box, style=\"rounded,dashed,filled\", fillcolor=\"#eef4ff\", "
-			      "color=blue, fontcolor=blue, penwidth=2");
+		vl_buf_printf(o, " [shape=box, style=\"rounded,dashed,filled\", fillcolor=\"#eef4ff\", "
+			      "color=%s, fontcolor=%s, penwidth=2", col, col);
 		label_attr(o, "label", &sl);
 		vl_buf_add(o, "];\n");
 		for (size_t a = 0; a < ov->nswitches; a++) {
@@ -1109,7 +1118,7 @@ static void emit_overlays(const struct g *g)
 			id2(o, "s", ov->switches[a], NULL);
 			vl_buf_add(o, " -- ");
 			vtep_id(o, ov, a);
-			vl_buf_add(o, " [color=blue, fontcolor=blue");
+			vl_buf_printf(o, " [color=%s, fontcolor=%s", col, col);
 			label_attr(o, "label", &l);
 			vl_buf_add(o, "];\n");
 			if (ov->host_idx && ov->underlay_nic && ov->host_idx[a] >= 0 &&
@@ -1119,13 +1128,13 @@ static void emit_overlays(const struct g *g)
 				vtep_id(o, ov, a);
 				vl_buf_add(o, " -- ");
 				id2(o, "h", h->name, h->nics[ov->underlay_nic[a]].name);
-				vl_buf_add(o, " [color=blue, style=bold];\n");
+				vl_buf_printf(o, " [color=%s, style=bold];\n", col);
 			}
 			vl_buf_add(o, "\t");
 			vtep_id(o, ov, a);
 			vl_buf_add(o, " -- ");
 			id2(o, "o", ov->name, NULL);
-			vl_buf_add(o, " [style=dashed, color=blue, penwidth=2, minlen=2];\n");
+			vl_buf_printf(o, " [style=dashed, color=%s, penwidth=2, minlen=2];\n", col);
 		}
 	}
 }
