@@ -210,6 +210,7 @@ static void clean_lab(const char *lab, bool all, bool dry, struct totals *t)
 				left = true;
 			}
 		if (!left) {
+			vl_external_down(lab);
 			vl_state_remove(lab);
 			lock = -1; /* its file went with the directory */
 		}

@@ -65,21 +65,28 @@ int cmd_down(int argc, char **argv)
 	vl_netns_holders(lab, ns.v, ns.n);
 	/* in two halves, for the `down-teardown` fault phase (test-only) */
 	size_t half = ns.n / 2;
-	n = vl_teardown_netns(ns.v, half, 5.0);
+	/* (the second half also waits for the kernel to destroy both: down's
+	 * time is what the lab cost to remove, and the next up starts on a
+	 * quiet kernel) */
+	double k = -1;
+	n = vl_teardown_netns_ex(ns.v, half, 5.0, 0, NULL);
 	if (vl_fault_phase("down-teardown") < 0) {
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
-	n += vl_teardown_netns(ns.v ? ns.v + half : NULL, ns.n - half, 5.0);
+	n += vl_teardown_netns_ex(ns.v ? ns.v + half : NULL, ns.n - half, 5.0,
+				  ns.n >= VL_TEARDOWN_WAIT_MIN, &k);
+	bool *still = xcalloc(ns.n ? ns.n : 1, sizeof(bool));
+	left = vl_netns_left(ns.v, ns.n, still) > 0;
 	for (size_t i = 0; i < ns.n; i++)
-		if (vl_netns_exists(ns.v[i]) || vl_netns_mounted(ns.v[i])) {
+		if (still[i])
 			fprintf(stderr, "vlab: namespace %s is still there\n", ns.v[i]);
-			left = true;
-		}
+	free(still);
 	if (vl_fault_phase("down-state") < 0) {
 		rc = VL_EXIT_KERNEL;
 		goto out;
 	}
+	vl_external_down(lab); /* what [lab] external put into this machine's namespace */
 	vl_state_remove(lab);
 	lock = -1; /* its file is gone with the directory */
 
@@ -88,8 +95,11 @@ int cmd_down(int argc, char **argv)
 	} else if (!n && !have_state && made_dir) {
 		printf("vlab: lab %s is not running: nothing to remove\n", lab);
 	} else {
-		printf("vlab: lab %s is down: removed %d namespace%s in %.3f s\n", lab, n,
+		printf("vlab: lab %s is down: removed %d namespace%s in %.3f s", lab, n,
 		       n == 1 ? "" : "s", vl_mono_s() - t0);
+		if (k >= 0 && n)
+			printf(" (%.3f s of it the kernel destroying them)", k);
+		printf("\n");
 	}
 out:
 	vl_state_unlock(lock);

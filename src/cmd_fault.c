@@ -38,11 +38,27 @@ static void sleep_until(double t)
 
 struct job {
 	const char *lab, *node, *nic;
+	const struct vl_topology *t;
 	struct vl_rt_place me;
+	struct vl_rt_place peer;   /* flap: the cable's other end, which goes down */
 	struct vl_fault_spec f;
 	struct vl_shape before;    /* loss/delay: the shaping to restore */
 	bool was_up;               /* flap: the admin state to restore */
 };
+
+/* Flap: the cable's other end down or up (see cmd_link.c), so the NIC
+ * keeps its addresses; a node's NIC at that end gets back what the kernel
+ * removed when it went down. */
+static int flap_set(const struct job *j, bool up, bool *was_up)
+{
+	bool was = true;
+	int r = vl_rt_admin(j->lab, j->peer.ns, j->peer.dev, up, &was);
+	if (was_up)
+		*was_up = was;
+	if (r == 0 && up && !was && j->peer.node_nic)
+		r = vl_rt_replumb(j->t, j->peer.ns, j->peer.dev);
+	return r;
+}
 
 /* Take the lock for one change: 1 (held), 0 when the lab is gone or our
  * record is (down, or a new lab of the same name): then touch nothing;
@@ -82,7 +98,7 @@ static int take(const struct job *j, int *lock, bool drop_record)
 static int restore(const struct job *j)
 {
 	if (j->f.kind == VL_FAULT_FLAP)
-		return vl_rt_admin(j->lab, j->me.ns, j->me.dev, j->was_up, NULL);
+		return flap_set(j, j->was_up, NULL);
 	return vl_rt_shape_set(j->lab, j->me.ns, j->me.dev, &j->before);
 }
 
@@ -105,7 +121,7 @@ static int fault_main(struct job *j)
 			return 0;
 		if (t > 0) { /* busy all the while: skip this change */
 			down = !down;
-			vl_rt_admin(j->lab, j->me.ns, j->me.dev, !down, NULL);
+			flap_set(j, !down, NULL);
 			vl_state_unlock(lock);
 		}
 		next += half;
@@ -253,7 +269,9 @@ int cmd_fault(int argc, char **argv)
 	if (rc)
 		goto out;
 	j.lab = L.lab;
-	if (vl_rt_where("fault", L.t, node, nic, VL_DIR_OUT, &j.me) < 0) {
+	j.t = L.t;
+	if (vl_rt_where("fault", L.t, node, nic, VL_DIR_OUT, &j.me) < 0 ||
+	    vl_rt_where("fault", L.t, node, nic, VL_DIR_IN, &j.peer) < 0) {
 		rc = VL_EXIT_USAGE;
 		goto out;
 	}
@@ -279,7 +297,7 @@ int cmd_fault(int argc, char **argv)
 
 	vl_sig_guard();
 	int r = j.f.kind == VL_FAULT_FLAP ?
-		vl_rt_admin(L.lab, j.me.ns, j.me.dev, false, &j.was_up) :
+		flap_set(&j, false, &j.was_up) :
 		vl_rt_shape_set(L.lab, j.me.ns, j.me.dev, &during);
 	if (r < 0) {
 		fprintf(stderr, "vlab fault: %s:%s unchanged, no fault started\n", node, nic);

@@ -1,6 +1,10 @@
 /* vlab link LAB NODE:IF down|up: pull or replug the cable of one NIC. The
- * node's end goes administratively down, so its peer (the switch port, or
- * the far end of a [link]) loses carrier, as with a real cable. */
+ * OTHER end of the cable goes administratively down (the switch port, or
+ * the far end of a [link]), so the node's NIC stays up and only loses
+ * carrier, as with a real cable: it keeps its addresses and the routes
+ * through it. The far end of a [link] is a node's NIC too; the kernel
+ * removed its IPv6 addresses and routes when it went down, so up puts
+ * them back from the lab's plan (vl_rt_replumb). */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,7 +49,7 @@ int cmd_link(int argc, char **argv)
 	}
 	vl_sig_guard();
 	bool was_up;
-	if (vl_rt_admin(L.lab, me.ns, me.dev, up, &was_up) < 0) {
+	if (vl_rt_admin(L.lab, peer.ns, peer.dev, up, &was_up) < 0) {
 		fprintf(stderr, "vlab link: %s:%s unchanged\n", node, nic);
 		rc = VL_EXIT_KERNEL;
 		goto out;
@@ -57,12 +61,28 @@ int cmd_link(int argc, char **argv)
 			strerror(-w));
 		rc = VL_EXIT_FAIL;
 	}
+	/* the far end's cable pulled too (a [link] pulled from both ends), or
+	 * a fault flapping it: the node's NIC is down for that one, left alone */
+	bool far_pulled = peer.node_nic && (vl_changes_link_down(&c, peer.owner, peer.dev) ||
+					    vl_changes_fault(&c, peer.owner, peer.dev) >= 0);
+	if (up && !was_up && peer.node_nic && vl_rt_replumb(L.t, peer.ns, peer.dev) < 0)
+		rc = VL_EXIT_KERNEL;
+	if (up && !far_pulled) {
+		/* the NIC itself stays up; a lab whose NIC went down otherwise
+		 * (an older vlab pulled cables that way) gets it back whole */
+		bool me_up = true;
+		if (vl_rt_admin(L.lab, me.ns, me.dev, true, &me_up) < 0 ||
+		    (!me_up && vl_rt_replumb(L.t, me.ns, me.dev) < 0))
+			rc = VL_EXIT_KERNEL;
+	}
 	if (up)
-		printf("vlab: %s:%s cable plugged in%s: %s is up, %s %s has carrier again\n", node, nic,
-		       was_up ? " (it was)" : "", nic, peer.owner, peer.dev);
+		printf("vlab: %s:%s cable plugged in%s: %s %s is up, %s %s\n", node, nic,
+		       was_up ? " (it was)" : "", peer.owner, peer.dev, nic,
+		       far_pulled ? "is left down (the cable's other end is pulled or flapping too)" :
+		       "has carrier again");
 	else
-		printf("vlab: %s:%s cable pulled%s: %s is down, %s %s has no carrier\n", node, nic,
-		       was_up ? "" : " (it was)", nic, peer.owner, peer.dev);
+		printf("vlab: %s:%s cable pulled%s: %s %s is down, %s has no carrier\n", node, nic,
+		       was_up ? "" : " (it was)", peer.owner, peer.dev, nic);
 out:
 	vl_changes_free(&c);
 	vl_rt_close(&L);

@@ -774,7 +774,15 @@ static int confirm_cmds(const struct vl_topology *t, const struct opts *o, bool 
 		       !vl_startup_approved(&p);
 	if (startup)
 		vl_startup_list(&p, "  ", &lines);
-	int rc = vl_confirm_commands(t->file, &lines, o->yes);
+	/* a lab this test brings up with external = reaches into the machine */
+	bool ext = bring_up && t->lab.external && !o->yes;
+	if (ext)
+		fprintf(stderr, "vlab: %s connects node %s to this machine's own network "
+			"(external = %s, line %d): a veth, forwarding and masquerade in the "
+			"machine's namespace (`vlab plan` shows them)\n", t->file, t->lab.external,
+			t->lab.external, t->lab.external_loc.line);
+	int rc = ext && !lines.n ? vl_confirm("changing this machine's network", "Go ahead?")
+				 : vl_confirm_commands(t->file, &lines, o->yes);
 	if (!rc && startup)
 		vl_startup_confirmed = true; /* up records the approval */
 	vl_plan_free(&p);
@@ -785,13 +793,13 @@ static int confirm_cmds(const struct vl_topology *t, const struct opts *o, bool 
 
 /* Run stdout-writing commands (up, down) with their output on stderr, so
  * stdout stays pure TAP/JSON. */
-static int quietly(int (*fn)(int, char **), const char *verb, const char *arg)
+static int quietly(int (*fn)(int, char **), const char *verb, const char *arg, bool yes)
 {
-	char *argv[] = {(char *)verb, (char *)arg, NULL};
+	char *argv[] = {(char *)verb, (char *)arg, yes ? (char *)"--yes" : NULL, NULL};
 	fflush(stdout);
 	int saved = dup(STDOUT_FILENO);
 	dup2(STDERR_FILENO, STDOUT_FILENO);
-	int rc = fn(2, argv);
+	int rc = fn(yes ? 3 : 2, argv);
 	fflush(stdout);
 	if (saved >= 0) {
 		dup2(saved, STDOUT_FILENO);
@@ -1078,7 +1086,8 @@ int cmd_test(int argc, char **argv)
 		goto out;
 	}
 	if (!in_place) {
-		rc = quietly(cmd_up, "up", file);
+		/* external access was confirmed above (or --yes) */
+		rc = quietly(cmd_up, "up", file, t->lab.external != NULL);
 		if (rc)
 			goto out;
 		brought_up = true;
@@ -1107,7 +1116,7 @@ out:
 		fprintf(stderr, "vlab: lab %s left running (--keep); `vlab down %s` removes it\n", lab,
 			lab);
 	else if (brought_up) {
-		int d = quietly(cmd_down, "down", lab);
+		int d = quietly(cmd_down, "down", lab, false);
 		if (d && !rc)
 			rc = d;
 	}

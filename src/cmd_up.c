@@ -32,6 +32,7 @@ static void undo_lab(const char *lab)
 	struct vl_strv ns = {0};
 	vl_lab_netns(lab, have ? &st : NULL, &ns);
 	vl_teardown_netns(ns.v, ns.n, 5.0);
+	vl_external_down(lab);
 	vl_strv_free(&ns);
 	if (have)
 		vl_state_free(&st);
@@ -161,6 +162,11 @@ static int run(const char *file, struct vl_plan *p)
 	struct vl_buf err = {0};
 	struct vl_exec_stats st = {0};
 	int r = vl_exec_plan(p, sfd, vl_sig_flag(), &err, &st);
+	if (r == 0 && p->ext.on && vl_external_up(p, &err) < 0) {
+		/* the lab is built but its link to the machine is not: all goes */
+		undo_lab(p->lab);
+		r = -1;
+	}
 	if (r == 0 && p->nstartup) {
 		/* run/run!/daemon (src/startup.c): a failure rolls the lab back */
 		dir = xstrdup(abs);
@@ -229,21 +235,37 @@ out:
 	return rc;
 }
 
+/* A file with external access changes the machine's own namespace: say
+ * what, and go on only with --yes or a yes on the terminal. */
+static int confirm_external(const char *file, const struct vl_plan *p, bool yes)
+{
+	if (!p->ext.on || yes)
+		return 0;
+	struct vl_buf b = {0};
+	vl_external_describe(&p->ext, &b);
+	fprintf(stderr, "vlab: %s gives node %s a link to this machine's own network; up will "
+		"change this machine:\n%s", file, p->ext.node, b.s ? b.s : "");
+	vl_buf_free(&b);
+	return vl_confirm("changing this machine's network", "Go ahead?");
+}
+
 int cmd_up(int argc, char **argv)
 {
-	bool yes = false; /* --yes: run the file's startup commands unasked */
-	if (argc == 3 && (!strcmp(argv[1], "--yes") || !strcmp(argv[1], "-y"))) {
-		yes = true;
-		argv++;
-		argc--;
-	} else if (argc == 3 && (!strcmp(argv[2], "--yes") || !strcmp(argv[2], "-y"))) {
-		yes = true;
-		argc--;
+	bool yes = false; /* --yes: run startup commands, make external links unasked */
+	const char *file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--yes") || !strcmp(argv[i], "-y"))
+			yes = true;
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else
+			file = "-";
 	}
-	if (argc != 2 || argv[1][0] == '-') {
+	if (!file || !strcmp(file, "-")) {
 		vl_usage(stderr, "up");
 		return VL_EXIT_USAGE;
 	}
+	argv[1] = (char *)file;
 	int rc = vl_need_root("up");
 	if (rc)
 		return rc;
@@ -252,6 +274,11 @@ int cmd_up(int argc, char **argv)
 	rc = vl_load_plan(argv[1], false, &p);
 	if (rc)
 		return vl_sig_exit(rc);
+	rc = confirm_external(argv[1], &p, yes);
+	if (rc) {
+		vl_plan_free(&p);
+		return vl_sig_exit(rc);
+	}
 	if (vl_sig_caught()) {
 		vl_plan_free(&p);
 		return vl_sig_exit(rc);

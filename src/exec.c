@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 
 #include "vlab/exec.h"
@@ -39,6 +40,9 @@ struct nsctx {
 	int next_ifindex;
 	bool created;        /* its /run/netns file is ours (rollback deletes it) */
 	bool existing;       /* apply: a namespace of the running lab, opened on first use */
+	bool v6off;          /* no IPv6 here (lab ipv6 = off): set device by device */
+	bool switches;       /* holds bridges: keeps the sysctl way (see v6off_sysctl) */
+	bool v6off_default;  /* ... and there default/disable_ipv6 = 1 covers new devices */
 	int ready;           /* 1 built, -1 failed or never, 0 not yet (under ready_lock);
 			      * -2 existing, not opened yet */
 };
@@ -233,6 +237,8 @@ static const char *kind_hint(enum vl_op_kind k)
 	case VL_OP_MIRROR: return "kernel lacks CONFIG_NET_SCH_INGRESS, CONFIG_NET_CLS_U32 or CONFIG_NET_ACT_MIRRED?";
 	case VL_OP_NAT: return "kernel lacks CONFIG_NF_TABLES/CONFIG_NFT_MASQ?";
 	case VL_OP_BOND: return "kernel lacks CONFIG_BONDING?";
+	case VL_OP_NVGRE: return "kernel lacks CONFIG_NET_IPGRE (gretap)?";
+	case VL_OP_FILTER: return "kernel lacks CONFIG_NF_TABLES_BRIDGE?";
 	default: return NULL;
 	}
 }
@@ -247,7 +253,7 @@ static void format_fail(const struct vl_op *op, const struct opfail *f, bool fau
 	if (fault)
 		hint = "injected by VLAB_FAULT_AT, a test-only hook";
 	else if (e == EOPNOTSUPP || (e == ENOENT && (op->kind == VL_OP_QDISC || op->kind == VL_OP_MIRROR ||
-						    op->kind == VL_OP_NAT)))
+						    op->kind == VL_OP_NAT || op->kind == VL_OP_FILTER)))
 		hint = kind_hint(op->kind);
 	else if (e == EEXIST)
 		hint = "already exists: another lab or tool uses this name or address";
@@ -379,6 +385,25 @@ struct inside {
 	bool fault;
 };
 
+/* The plan's way of saying "no IPv6 in this namespace". The executor does
+ * it through netlink instead of /proc/sys: each open() under /proc/sys/net
+ * walks a dentry hash chain as long as the number of namespaces whose
+ * /proc/sys was ever looked up (proc_sys_compare per entry), so writing it
+ * in every namespace cost O(N^2): 54% of a 5000-VM up. Instead every device
+ * created in the namespace gets addr_gen_mode none before it goes up (no
+ * link-local, no SLAAC, no DAD, no MLD report: no IPv6 packet leaves), and
+ * lo loses ::1. Not in namespaces holding switches: there IPv6 left on
+ * would give every bridge port an ff00::/8 route, and each port event
+ * walks them all (rt6_sync_down_dev: O(ports^2) per bridge); those few
+ * namespaces keep disable_ipv6, cheap as long as the many VM namespaces
+ * never look up /proc/sys. */
+static bool v6off_sysctl(const struct vl_op *op)
+{
+	return op->kind == VL_OP_SYSCTL && !strcmp(op->u.sysctl.value, "1") &&
+	       (!strcmp(op->u.sysctl.key, "ipv6/conf/all/disable_ipv6") ||
+		!strcmp(op->u.sysctl.key, "ipv6/conf/default/disable_ipv6"));
+}
+
 /* Runs inside a namespace just created: mark lo, apply its sysctls (the
  * plan's SYSCTL ops of this namespace) without any setns. */
 static int ns_inside(void *arg)
@@ -389,9 +414,11 @@ static int ns_inside(void *arg)
 	const struct vl_op *op = &x->p->ops[x->netns_op[in->ns]];
 	char lo_alias[VL_ALTNAME_MAX];
 	snprintf(lo_alias, sizeof(lo_alias), "%s%s:%s", VL_ALIAS_PREFIX, x->p->lab, op->node);
-	int r = vl_link_lo_mark(&c->nl, lo_alias);
+	int r = vl_link_lo_mark(&c->nl, lo_alias, c->v6off);
 	if (r < 0)
 		FAIL(&in->f, r, "marking loopback of", op->ns);
+	if (c->v6off && (r = vl_link_lo_v6off(&c->nl)) < 0)
+		FAIL(&in->f, r, "removing ::1 from loopback of", op->ns);
 	for (int j = x->sysctl_head[in->ns]; j >= 0; j = x->sysctl_next[j]) {
 		const struct vl_op *so = &x->p->ops[j];
 		in->op = (size_t)j;
@@ -399,6 +426,8 @@ static int ns_inside(void *arg)
 			in->fault = true;
 			return -EIO;
 		}
+		if (c->v6off && v6off_sysctl(so))
+			continue; /* done above and device by device */
 		char path[128];
 		snprintf(path, sizeof(path), "/proc/sys/net/%s", so->u.sysctl.key);
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -585,10 +614,10 @@ static int bridge_ipv6_off(struct exec *x, int ns, const char *name)
  * at once, so they are created down and go up in after_create, once they
  * cannot get an address any more (veth ports have no carrier before their
  * peer is up, so they keep IFF_UP). */
-static struct vl_op_dev create_dev(const struct vl_op_dev *d)
+static struct vl_op_dev create_dev(const struct exec *x, int ns, const struct vl_op_dev *d)
 {
 	struct vl_op_dev c = *d;
-	if (c.noaddr)
+	if (c.noaddr || x->ns[ns].v6off)
 		c.up = false;
 	return c;
 }
@@ -601,12 +630,22 @@ static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 	int r;
 	if (d && d->noaddr) {
 		bool bridge = !d->master[0];
-		r = vl_link_noaddr(&c->nl, ifindex, bridge, true);
-		if (r == -EAFNOSUPPORT) /* no IPv6 on this device or kernel */
+		/* IPv6 off through the namespace's default: a port needs
+		 * nothing more (one request less per VM) */
+		bool v6 = !c->v6off_default;
+		r = bridge || v6 ? vl_link_noaddr(&c->nl, ifindex, bridge, v6) : 0;
+		if (r == -EAFNOSUPPORT && v6) /* no IPv6 on this device or kernel */
 			r = bridge ? vl_link_noaddr(&c->nl, ifindex, true, false) : 0;
 		if (r < 0)
 			FAIL(f, r, "turning off addresses of", name);
-		if (bridge && (r = bridge_ipv6_off(x, ns, name)) < 0)
+		/* (where the whole namespace has no IPv6, nothing can
+		 * reach it through the bridge: no sysctl write needed) */
+		if (bridge && !c->v6off && !c->v6off_default &&
+		    (r = bridge_ipv6_off(x, ns, name)) < 0)
+			FAIL(f, r, "turning off IPv6 of", name);
+	} else if (c->v6off) {
+		r = vl_link_noaddr(&c->nl, ifindex, false, true);
+		if (r < 0 && r != -EAFNOSUPPORT)
 			FAIL(f, r, "turning off IPv6 of", name);
 	}
 	r = vl_link_set_alias(&c->nl, ifindex, x->alias, up);
@@ -646,7 +685,7 @@ static int master_of(struct exec *x, int ns, const struct vl_op_dev *d, struct o
 static int op_bridge(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
 {
 	struct nsctx *c = &x->ns[ns];
-	struct vl_op_dev d = create_dev(&op->d);
+	struct vl_op_dev d = create_dev(x, ns, &op->d);
 	struct vl_devspec s = {op->dev, dev_new(x, ns, op->dev), &d, 0, x->alias};
 	int r = vl_link_bridge(&c->nl, &s);
 	if (r < 0)
@@ -669,7 +708,7 @@ static int op_bridge(struct exec *x, int ns, const struct vl_op *op, struct opfa
  * it as their veth ends are made (they must be down to be enslaved). */
 static int op_bond(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
 {
-	struct vl_op_dev d = create_dev(&op->d);
+	struct vl_op_dev d = create_dev(x, ns, &op->d);
 	struct vl_devspec s = {op->dev, 0, &d, 0, x->alias};
 	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
 		return f->err;
@@ -717,20 +756,23 @@ static int op_vlan(struct exec *x, int ns, const struct vl_op *op, struct opfail
 	int parent = dev_find(x, ns, op->u.vlan.parent);
 	if (!parent)
 		FAIL(f, -ENODEV, "finding parent device", op->u.vlan.parent);
-	struct vl_devspec s = {op->dev, 0, &op->d, 0, x->alias};
+	/* its parent may have a carrier: created down where IPv6 must be
+	 * off first */
+	struct vl_op_dev d = create_dev(x, ns, &op->d);
+	struct vl_devspec s = {op->dev, 0, &d, 0, x->alias};
 	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
 		return f->err;
 	s.ifindex = dev_new(x, ns, op->dev);
 	int r = vl_link_vlan(&x->ns[ns].nl, &s, parent, op->u.vlan.vid);
 	if (r < 0)
 		FAIL(f, r, "creating vlan", op->dev);
-	return after_create(x, ns, s.ifindex, op->dev, &op->d, false, f);
+	return after_create(x, ns, s.ifindex, op->dev, &op->d, d.up != op->d.up, f);
 }
 
 static int op_tunnel(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
 {
-	bool geneve = op->kind == VL_OP_GENEVE;
-	struct vl_op_dev d = create_dev(&op->d);
+	bool geneve = op->kind == VL_OP_GENEVE, nvgre = op->kind == VL_OP_NVGRE;
+	struct vl_op_dev d = create_dev(x, ns, &op->d);
 	struct vl_devspec s = {op->dev, 0, &d, 0, x->alias};
 	int under = 0, r;
 	if (master_of(x, ns, &op->d, f, &s.master_ifindex) < 0)
@@ -741,13 +783,28 @@ static int op_tunnel(struct exec *x, int ns, const struct vl_op *op, struct opfa
 			FAIL(f, -ENODEV, "finding underlay device", op->u.tunnel.underlay);
 	}
 	s.ifindex = dev_new(x, ns, op->dev);
-	if (geneve)
+	if (nvgre)
+		r = vl_link_gretap(&x->ns[ns].nl, &s, op);
+	else if (geneve)
 		r = vl_link_geneve(&x->ns[ns].nl, &s, op);
 	else
 		r = vl_link_vxlan(&x->ns[ns].nl, &s, op, under);
 	if (r < 0)
-		FAIL(f, r, geneve ? "creating geneve" : "creating vxlan", op->dev);
+		FAIL(f, r, nvgre ? "creating gretap (NVGRE)" : geneve ? "creating geneve" : "creating vxlan",
+		     op->dev);
 	return after_create(x, ns, s.ifindex, op->dev, &op->d, d.up != op->d.up, f);
+}
+
+/* One port security rule in the switch's namespace (table bridge vlab). */
+static int op_filter(struct exec *x, int ns, const struct vl_op *op, struct opfail *f)
+{
+	int r = enter(x, ns);
+	if (r < 0)
+		FAIL(f, r, "entering namespace", op->ns);
+	r = vl_nft_filter(x->alias, &op->u.filter);
+	if (r < 0)
+		FAIL(f, r, "adding a port security rule for", op->dev);
+	return 0;
 }
 
 static int need_dev(struct exec *x, int ns, const char *name, struct opfail *f, int *out)
@@ -919,6 +976,8 @@ static int open_existing(struct exec *x, int ns, struct opfail *f)
 	r = vl_link_dump(&c->nl, dump_dev, &a);
 	if (r < 0)
 		FAIL(f, r, "listing devices of", c->name);
+	/* a namespace without IPv6 says so on lo (see ns_inside) */
+	c->v6off = vl_link_addr_gen_mode(&c->nl, 1) == IN6_ADDR_GEN_MODE_NONE;
 	c->ready = 1;
 	return 0;
 }
@@ -1025,6 +1084,7 @@ static int run_remove(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_VXLAN:
 	case VL_OP_GENEVE:
 	case VL_OP_BOND:
+	case VL_OP_NVGRE:
 		return remove_link(x, ns, op, f);
 	case VL_OP_HOSTS:
 		vl_etc_netns_remove(op->ns);
@@ -1032,6 +1092,9 @@ static int run_remove(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_NAT:
 		f->hint = "vlab cannot remove NAT from a running router: down and up the lab";
 		FAIL(f, -EOPNOTSUPP, "removing NAT out of", op->dev);
+	case VL_OP_FILTER:
+		f->hint = "vlab cannot change port security rules of a running lab: down and up the lab";
+		FAIL(f, -EOPNOTSUPP, "removing a port security rule for", op->dev);
 	case VL_OP_ROUTE: {
 		int fam = op->u.route.dst.family ? op->u.route.dst.family : op->u.route.via.family;
 		r = vl_route_del(&c->nl, &op->u.route.dst, fam);
@@ -1157,7 +1220,8 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	if (x->apply && x->tolerant && op->kind != VL_OP_NETNS && op->kind != VL_OP_SYSCTL) {
 		int r;
 		if ((op->kind == VL_OP_BRIDGE || op->kind == VL_OP_VETH || op->kind == VL_OP_VLAN ||
-		     op->kind == VL_OP_VXLAN || op->kind == VL_OP_GENEVE || op->kind == VL_OP_BOND) &&
+		     op->kind == VL_OP_VXLAN || op->kind == VL_OP_GENEVE || op->kind == VL_OP_BOND ||
+		     op->kind == VL_OP_NVGRE) &&
 		    dev_find(x, ns, op->dev))
 			return 0; /* there already */
 		if (op->kind == VL_OP_QDISC) {
@@ -1193,7 +1257,8 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_VETH: return op_veth(x, ns, op, f);
 	case VL_OP_VLAN: return op_vlan(x, ns, op, f);
 	case VL_OP_VXLAN:
-	case VL_OP_GENEVE: return op_tunnel(x, ns, op, f);
+	case VL_OP_GENEVE:
+	case VL_OP_NVGRE: return op_tunnel(x, ns, op, f);
 	case VL_OP_BRPORT: return op_brport(x, ns, op, f);
 	case VL_OP_FDB: return op_fdb(x, ns, op, f);
 	case VL_OP_ADDR: return op_addr(x, ns, op, f);
@@ -1203,6 +1268,7 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 	case VL_OP_MIRROR: return op_mirror(x, ns, op, f);
 	case VL_OP_NAT: return op_nat(x, ns, op, f);
 	case VL_OP_BOND: return op_bond(x, ns, op, f);
+	case VL_OP_FILTER: return op_filter(x, ns, op, f);
 	default: FAIL(f, -EINVAL, "running unknown operation", op->dev);
 	}
 }
@@ -1266,6 +1332,12 @@ static void index_plan(struct exec *x)
 	for (size_t i = 0; i < x->nns; i++)
 		x->netns_op[i] = x->sysctl_head[i] = tail[i] = -1;
 	for (size_t i = 0; i < p->nops; i++) {
+		int ns = p->ops[i].kind == VL_OP_BRIDGE && p->ops[i].act == VL_ACT_CREATE ?
+			 ns_find(x, p->ops[i].ns) : -1;
+		if (ns >= 0)
+			x->ns[ns].switches = true;
+	}
+	for (size_t i = 0; i < p->nops; i++) {
 		x->sysctl_next[i] = -1;
 		const struct vl_op *op = &p->ops[i];
 		if (op->kind != VL_OP_NETNS && op->kind != VL_OP_SYSCTL)
@@ -1275,6 +1347,10 @@ static void index_plan(struct exec *x)
 			continue; /* run_op reports it */
 		if (op->act != VL_ACT_CREATE || x->ns[ns].existing)
 			continue; /* apply: the main loop runs it */
+		if (v6off_sysctl(op) && !x->ns[ns].switches)
+			x->ns[ns].v6off = true;
+		if (v6off_sysctl(op) && x->ns[ns].switches && strstr(op->u.sysctl.key, "/default/"))
+			x->ns[ns].v6off_default = true;
 		if (op->kind == VL_OP_NETNS) {
 			if (x->netns_op[ns] < 0)
 				x->nbuild++;
@@ -1576,9 +1652,37 @@ static void *drop_worker(void *arg)
 
 int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 {
-	/* Drop every namespace first: the kernel frees them in batches. Each
-	 * unmount waits for an RCU grace period (and /etc/netns may sit on a
-	 * disk file system): many threads let those waits overlap. */
+	return vl_teardown_netns_ex(names, n, wait_s, -1, NULL);
+}
+
+int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, int wait_kernel,
+			 double *kernel_s)
+{
+	if (kernel_s)
+		*kernel_s = -1;
+	/* Hold every namespace (an fd each) while the entries go, then let
+	 * them all go at once: the kernel destroys what is queued when its
+	 * cleanup work starts as one batch, and each batch's cost grows with
+	 * the namespaces still alive (unhash_nsid visits every one: 20% of a
+	 * 5000-namespace teardown when they trickled in during the unmounts). */
+	raise_nofile(n);
+	int *held = xmalloc((n ? n : 1) * sizeof(int));
+	for (size_t i = 0; i < n; i++)
+		held[i] = vl_netns_open(names[i]);
+	struct vl_sentinel sen;
+	/* Wait for the kernel's destruction only where the next `up` would
+	 * feel it: a few namespaces hold rtnl for a millisecond, and waiting
+	 * would cost two rounds of RCU grace periods (~0.1 s here).
+	 * VLAB_TEARDOWN_WAIT=0/1 (measurement) forces it off/on. */
+	const char *tw = getenv("VLAB_TEARDOWN_WAIT");
+	bool wait = wait_kernel > 0 || (wait_kernel < 0 && n >= VL_TEARDOWN_WAIT_MIN);
+	if (wait_kernel && tw)
+		wait = strcmp(tw, "0") != 0;
+	bool watch = n > 0 && wait && vl_sentinel_make(&sen) == 0;
+
+	/* Drop every namespace entry: each unmount waits for an RCU grace
+	 * period (and /etc/netns may sit on a disk file system): many threads
+	 * let those waits overlap. */
 	struct drop d = {.names = names, .n = n};
 	pthread_t tid[16];
 	size_t started = 0;
@@ -1592,31 +1696,21 @@ int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 	int existed = atomic_load(&d.existed);
 	/* Then confirm once, bounded: no entry and no mount left. */
 	double until = vl_mono_s() + wait_s;
-	for (;;) {
-		bool left = false;
-		for (size_t i = 0; i < n && !left; i++)
-			left = vl_netns_exists(names[i]);
-		if (!left) {
-			FILE *f = fopen("/proc/self/mountinfo", "r");
-			char line[1024];
-			while (f && !left && fgets(line, sizeof(line), f)) {
-				char *m = strstr(line, " " VL_NETNS_DIR "/");
-				if (!m)
-					continue;
-				m += strlen(VL_NETNS_DIR) + 2;
-				for (size_t i = 0; i < n && !left; i++) {
-					size_t l = strlen(names[i]);
-					left = !strncmp(m, names[i], l) && m[l] == ' ';
-				}
-			}
-			if (f)
-				fclose(f);
-		}
-		if (!left || vl_mono_s() > until)
-			break;
+	while (vl_netns_left(names, n, NULL) && vl_mono_s() <= until) {
 		for (size_t i = 0; i < n; i++)
 			vl_netns_delete(names[i]);
 		usleep(10000);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (held[i] >= 0)
+			close(held[i]);
+	free(held);
+	if (watch) {
+		/* bounded: about 1 ms per namespace here, generously */
+		double t0 = vl_mono_s();
+		int r = vl_sentinel_wait(&sen, 10.0 + (double)n / 100.0);
+		if (kernel_s && r == 0)
+			*kernel_s = vl_mono_s() - t0;
 	}
 	vl_netns_release();
 	return existed;

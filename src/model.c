@@ -66,19 +66,29 @@ static void free_overlay(struct vl_overlay *o)
 	free(o->local);
 }
 
+const char *vl_overlay_type_name(enum vl_overlay_type type)
+{
+	return type == VL_OVERLAY_GENEVE ? "Geneve" : type == VL_OVERLAY_NVGRE ? "NVGRE" : "VXLAN";
+}
+
 void vl_topology_free(struct vl_topology *t)
 {
 	if (!t)
 		return;
 	free(t->lab.name);
-	for (size_t i = 0; i < t->nnodes; i++)
+	free(t->lab.external);
+	free(t->lab.ext_dev);
+	for (size_t i = 0; i < t->nnodes; i++) {
+		vl_acl_free(&t->nodes[i].acl);
 		free_node(&t->nodes[i]);
+	}
 	free(t->nodes);
 	for (size_t i = 0; i < t->nswitches; i++) {
 		free(t->switches[i].name);
 		free(t->switches[i].host);
 		free(t->switches[i].uplink);
 		free(t->switches[i].uplink_vlans);
+		vl_acl_free(&t->switches[i].acl);
 	}
 	free(t->switches);
 	for (size_t i = 0; i < t->noverlays; i++)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <linux/magic.h>
@@ -25,6 +26,7 @@
 #include "vlab/exec.h"
 #include "vlab/naming.h"
 #include "vlab/paths.h"
+#include "vlab/util.h"
 
 static void ns_path(char *out, size_t n, const char *name)
 {
@@ -230,6 +232,49 @@ bool vl_netns_mounted(const char *name)
 	return found;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t vl_netns_left(char *const *names, size_t n, bool *left)
+{
+	/* One read of the mount table for all names (a read per name was
+	 * O(N^2) at 10,000 namespaces), looked up in a sorted copy. */
+	char **sorted = xmalloc((n ? n : 1) * sizeof(char *));
+	if (n)
+		memcpy(sorted, names, n * sizeof(char *));
+	qsort(sorted, n, sizeof(char *), cmp_name);
+	bool *mounted = xcalloc(n ? n : 1, sizeof(bool));
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	while (f && fgets(line, sizeof(line), f)) {
+		char *m = strstr(line, " " VL_NETNS_DIR "/");
+		if (!m)
+			continue;
+		m += strlen(VL_NETNS_DIR) + 2;
+		m[strcspn(m, " ")] = 0;
+		char *key = m;
+		char **hit = bsearch(&key, sorted, n, sizeof(char *), cmp_name);
+		if (hit)
+			mounted[hit - sorted] = true;
+	}
+	if (f)
+		fclose(f);
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *key = names[i];
+		char **hit = bsearch(&key, sorted, n, sizeof(char *), cmp_name);
+		bool l = (hit && mounted[hit - sorted]) || vl_netns_exists(names[i]);
+		if (left)
+			left[i] = l;
+		count += l;
+	}
+	free(mounted);
+	free(sorted);
+	return count;
+}
+
 int vl_netns_call(int nsfd, int home, int (*fn)(void *), void *arg)
 {
 	if (setns(nsfd, CLONE_NEWNET) < 0)
@@ -334,4 +379,133 @@ bool vl_netns_has_mark(const char *name, const char *lab)
 	char alias[VL_ALTNAME_MAX], want[VL_ALTNAME_MAX];
 	snprintf(want, sizeof(want), "%s%s:", VL_ALIAS_PREFIX, lab);
 	return vl_netns_mark(name, alias, sizeof(alias)) == 0 && !strncmp(alias, want, strlen(want));
+}
+
+/* ---- waiting for the kernel's teardown ----
+ * Dropping a namespace's last reference only queues it: a kernel work item
+ * (cleanup_net) destroys the queued namespaces later, in batches, holding
+ * rtnl while it unregisters their devices, then running every subsystem's
+ * exit and an rcu_barrier. An `up` right after `down` used to wait for that
+ * inside unshare() and its first link request (seconds for a few thousand
+ * namespaces), while `down` reported a fraction of it.
+ * The sentinel tells when the work is done. Two namespaces D1 and D2 each
+ * hold one end of a veth whose other end lives in namespace W, which we
+ * keep, listening to link events. D1 is dropped after every lab namespace:
+ * the work takes every namespace queued when it starts, in order, so when
+ * W hears D1's veth go, the lab's last batch is in its exit phase. Then D2
+ * is dropped: the work picks it up only once that batch is completely done
+ * (one work item, run again), so W hearing D2's veth go means the kernel
+ * is quiet. W goes at the end (an empty namespace: nothing to wait for). */
+
+static int sentinel_pair(struct vl_sentinel *s, int *fd, int w_ifindex)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	*fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	struct vl_nl nl;
+	int r = vl_nl_open(&nl, NETLINK_ROUTE);
+	if (r < 0)
+		return r;
+	struct vl_devspec a = {.name = "sentinel", .ifindex = 2};
+	struct vl_devspec b = {.name = w_ifindex == 2 ? "sentinel1" : "sentinel2",
+			       .ifindex = w_ifindex};
+	r = vl_link_veth(&nl, &a, &b, s->w_fd);
+	vl_nl_close(&nl);
+	return r;
+}
+
+static int sentinel_inside(struct vl_sentinel *s)
+{
+	/* W: the watcher, with a socket listening to link events */
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	s->w_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (s->w_fd < 0)
+		return -errno;
+	s->sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s->sock < 0)
+		return -errno;
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	if (bind(s->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	int r = sentinel_pair(s, &s->d_fd[0], 2);
+	return r < 0 ? r : sentinel_pair(s, &s->d_fd[1], 3);
+}
+
+int vl_sentinel_make(struct vl_sentinel *s)
+{
+	s->w_fd = s->d_fd[0] = s->d_fd[1] = s->sock = -1;
+	int home = vl_netns_self();
+	if (home < 0)
+		return home;
+	int r = sentinel_inside(s);
+	if (setns(home, CLONE_NEWNET) < 0) {
+		perror("vlab: setns back to our namespace");
+		_exit(70);
+	}
+	close(home);
+	if (r < 0) {
+		vl_sentinel_drop(s);
+		return r;
+	}
+	return 0;
+}
+
+void vl_sentinel_drop(struct vl_sentinel *s)
+{
+	int *fds[] = {&s->d_fd[0], &s->d_fd[1], &s->sock, &s->w_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* Did this batch of messages say W's device `ifindex` is gone? */
+static bool sentinel_gone(const char *buf, ssize_t n, int ifindex)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	int len = (int)n;
+	for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+		if (h->nlmsg_type != RTM_DELLINK)
+			continue;
+		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+		if (ifi->ifi_index == ifindex)
+			return true;
+	}
+	return false;
+}
+
+/* Drop D (its last reference) and wait until W hears its veth go. */
+static int sentinel_step(struct vl_sentinel *s, int *dfd, int w_ifindex, double until)
+{
+	close(*dfd);
+	*dfd = -1;
+	char buf[8192];
+	for (;;) {
+		double left = until - vl_mono_s();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ssize_t n = vl_nl_recv(s->sock, buf, sizeof(buf), (int)(left * 1000) + 1);
+		if (n == -EINTR || n == -EAGAIN || n == -ENOBUFS)
+			continue; /* signals wait: what was started is finished */
+		if (n < 0)
+			return (int)n;
+		if (sentinel_gone(buf, n, w_ifindex))
+			return 0;
+	}
+}
+
+int vl_sentinel_wait(struct vl_sentinel *s, double timeout_s)
+{
+	if (s->d_fd[0] < 0 || s->d_fd[1] < 0)
+		return -EINVAL;
+	double until = vl_mono_s() + timeout_s;
+	int r = sentinel_step(s, &s->d_fd[0], 2, until);
+	if (r == 0)
+		r = sentinel_step(s, &s->d_fd[1], 3, until);
+	vl_sentinel_drop(s);
+	return r;
 }

@@ -4,6 +4,7 @@
  * master and IFF_UP in one RTM_NEWLINK; the peer of a veth is created
  * directly in its namespace (IFLA_NET_NS_FD). FDB entries are in nl_mnl.c:
  * libnl refuses an IPv4 destination on an AF_BRIDGE neighbour. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/geneve.h>
+#include <netlink/route/link/ipgre.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vlan.h>
 #include <netlink/route/link/vxlan.h>
@@ -82,17 +84,80 @@ static int change_link(struct vl_nl *nl, struct rtnl_link *l)
 	return talk_msg(nl, m);
 }
 
-int vl_link_lo_mark(struct vl_nl *nl, const char *alias)
+/* lo of a fresh namespace: up, carrying the node's mark. In a namespace
+ * without IPv6 (lab ipv6 = off) it also says so: addr_gen_mode none on lo
+ * is the mark `apply` reads back (vl_link_addr_gen_mode) to give devices
+ * it adds later the same treatment. (lo gets ::1 whatever its mode; the
+ * caller removes it.) */
+struct nlmsghdr *vl_link_lo_mark_msg(char *buf, const char *alias, bool v6off)
 {
-	struct rtnl_link *l = rtnl_link_alloc();
-	if (!l)
-		return -ENOMEM;
-	rtnl_link_set_ifindex(l, 1);
-	rtnl_link_set_flags(l, IFF_UP);
-	rtnl_link_set_ifalias(l, alias);
-	int r = change_link(nl, l);
-	rtnl_link_put(l);
+	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_NEWLINK, AF_UNSPEC, 1);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	if (v6off) {
+		struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+		struct nlattr *in6 = mnl_attr_nest_start(nlh, AF_INET6);
+		mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(nlh, in6);
+		mnl_attr_nest_end(nlh, spec);
+	}
+	return nlh;
+}
+
+int vl_link_lo_mark(struct vl_nl *nl, const char *alias, bool v6off)
+{
+	char buf[VL_LINK_MSG_MAX] = {0};
+	int r = vl_nl_talk(nl, vl_link_lo_mark_msg(buf, alias, v6off));
+	if (r == -EAFNOSUPPORT && v6off) {
+		/* a kernel without IPv6: nothing to turn off */
+		memset(buf, 0, sizeof(buf));
+		r = vl_nl_talk(nl, vl_link_lo_mark_msg(buf, alias, false));
+	}
 	return r;
+}
+
+/* IPv6 gone from lo (::1/128), in a namespace of a lab without IPv6. */
+int vl_link_lo_v6off(struct vl_nl *nl)
+{
+	struct vl_prefix lo6 = {.family = AF_INET6, .len = 128};
+	lo6.addr[15] = 1;
+	int r = vl_addr_del(nl, 1, &lo6);
+	return r == -EADDRNOTAVAIL || r == -EAFNOSUPPORT || r == -ENOENT ? 0 : r;
+}
+
+struct gen_mode_req {
+	int mode;
+};
+
+static int gen_mode_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct gen_mode_req *q = data;
+	const struct nlattr *a, *b, *c;
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(a) != IFLA_AF_SPEC)
+			continue;
+		mnl_attr_for_each_nested(b, a) {
+			if (mnl_attr_get_type(b) != AF_INET6)
+				continue;
+			mnl_attr_for_each_nested(c, b)
+				if (mnl_attr_get_type(c) == IFLA_INET6_ADDR_GEN_MODE)
+					q->mode = mnl_attr_get_u8(c);
+		}
+	}
+	return 0;
+}
+
+int vl_link_addr_gen_mode(struct vl_nl *nl, int ifindex)
+{
+	char buf[VL_LINK_MSG_MAX] = {0};
+	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_GETLINK, AF_UNSPEC, ifindex);
+	struct gen_mode_req q = {-ENOENT};
+	int r = vl_nl_request(nl, nlh, gen_mode_cb, &q);
+	return r < 0 ? r : q.mode;
 }
 
 int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up)
@@ -114,9 +179,8 @@ int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up)
  * creation, before the device has a carrier or is up). A bridge also takes
  * no IPv4 from its ports: rp_filter 1 drops every packet arriving on a
  * device without addresses, arp_ignore 1 answers no ARP request there. */
-int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6)
+struct nlmsghdr *vl_link_noaddr_msg(char *buf, int ifindex, bool ipv4_too, bool ipv6)
 {
-	char buf[256] = {0};
 	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_NEWLINK, AF_UNSPEC, ifindex);
 	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	if (ipv4_too) {
@@ -133,7 +197,13 @@ int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6)
 		mnl_attr_nest_end(nlh, in6);
 	}
 	mnl_attr_nest_end(nlh, spec);
-	return vl_nl_talk(nl, nlh);
+	return nlh;
+}
+
+int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6)
+{
+	char buf[VL_LINK_MSG_MAX] = {0};
+	return vl_nl_talk(nl, vl_link_noaddr_msg(buf, ifindex, ipv4_too, ipv6));
 }
 
 int vl_link_set_up(struct vl_nl *nl, int ifindex)
@@ -316,6 +386,39 @@ int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl
 	struct nl_msg *m;
 	int r = vl_link_geneve_msg(s, op, &m);
 	return r < 0 ? r : talk_msg(nl, m);
+}
+
+/* NVGRE as the kernel can do it: gretap (Ethernet over GRE) with the key
+ * carrying the VSID in its upper 24 bits and FlowID 0, as RFC 7637 lays
+ * the key field out. IPv4 underlay only (validation refuses IPv6). */
+int vl_link_gretap(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op)
+{
+	struct rtnl_link *l = rtnl_link_ipgretap_alloc();
+	if (!l)
+		return -ENOMEM;
+	int r = fill_common(l, s);
+	if (r < 0)
+		goto out;
+	uint32_t key = htonl(op->u.tunnel.vni << 8), a;
+	rtnl_link_ipgre_set_ikey(l, key);
+	rtnl_link_ipgre_set_okey(l, key);
+	/* GRE_KEY of linux/if_tunnel.h (which clashes with net/if.h) */
+	rtnl_link_ipgre_set_iflags(l, htons(0x2000));
+	rtnl_link_ipgre_set_oflags(l, htons(0x2000));
+	if (op->u.tunnel.local.family == AF_INET) {
+		memcpy(&a, op->u.tunnel.local.addr, 4);
+		rtnl_link_ipgre_set_local(l, a);
+	}
+	if (op->u.tunnel.remote.family == AF_INET) {
+		memcpy(&a, op->u.tunnel.remote.addr, 4);
+		rtnl_link_ipgre_set_remote(l, a);
+	}
+	if (op->u.tunnel.ttl)
+		rtnl_link_ipgre_set_ttl(l, (uint8_t)op->u.tunnel.ttl);
+	r = create_link(nl, l);
+out:
+	rtnl_link_put(l);
+	return r;
 }
 
 int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *p, bool nodad)

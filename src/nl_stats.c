@@ -169,18 +169,11 @@ int vl_obs_read_ns(const char *lab, int home, struct vl_obs_ns *out)
 
 int vl_obs_read_lab(const char *lab, int home, struct vl_obs_lab *out)
 {
-	struct vl_state st;
-	bool have = vl_state_read(lab, &st) == 0;
 	struct vl_strv ns = {0};
-	vl_lab_netns(lab, have ? &st : NULL, &ns);
-	char dir[300];
-	vl_state_path(dir, sizeof(dir), lab, NULL);
-	bool running = have || ns.n || access(dir, F_OK) == 0;
+	bool running = vl_lab_live_netns(lab, &ns);
 	for (size_t i = 0; i < ns.n; i++)
 		vl_obs_read_ns(lab, home, vl_obs_add_ns(out, ns.v[i], NULL));
 	vl_strv_free(&ns);
-	if (have)
-		vl_state_free(&st);
 	return running ? 0 : -ENOENT;
 }
 

@@ -279,18 +279,20 @@ struct keydef {
 
 #define SHAPE_KEYS {"rate", false}, {"burst", false}, {"delay", false}, {"jitter", false}, {"loss", false}, {"duplicate", false}, \
 	{"corrupt", false}, {"reorder", false}, {"limit", false}
-static const struct keydef lab_keys[] = {{"name", false}, {"mtu", false}, {"ipv6", false}, {"dad", false}};
+static const struct keydef lab_keys[] = {{"name", false}, {"mtu", false}, {"ipv6", false}, {"dad", false},
+	{"external", false}};
 #define CMD_KEYS {"run", true}, {"run!", true}, {"daemon", true} /* src/startup.c */
+#define SECURE_KEYS {"security", false}, {"allow", true}, {"deny", true} /* src/secure.c */
 static const struct keydef host_keys[] = {{"nic", true}, {"sub", true}, {"gateway", false},
-	{"gateway6", false}, {"route", true}, {"forward", false}, {"bond", true}, CMD_KEYS};
+	{"gateway6", false}, {"route", true}, {"forward", false}, {"bond", true}, CMD_KEYS, SECURE_KEYS};
 static const struct keydef vm_keys[] = {{"host", false}, {"nic", true}, {"sub", true}, {"gateway", false},
-	{"gateway6", false}, {"route", true}, {"forward", false}, CMD_KEYS};
+	{"gateway6", false}, {"route", true}, {"forward", false}, CMD_KEYS, SECURE_KEYS};
 static const struct keydef router_keys[] = {{"host", false}, {"nic", true}, {"sub", true},
 	{"gateway", false}, {"gateway6", false}, {"route", true}, {"forward", false}, {"nat", false},
-	CMD_KEYS};
+	CMD_KEYS, SECURE_KEYS};
 static const struct keydef switch_keys[] = {{"host", false}, {"subnet", false}, {"subnet6", false}, {"mtu", false},
 	{"vlan_filtering", false}, {"pvid", false}, {"stp", false}, {"forward_delay", false},
-	{"priority", false}, {"uplink", false}};
+	{"priority", false}, {"uplink", false}, SECURE_KEYS};
 static const struct keydef link_keys[] = {{"a", false}, {"b", false}};
 static const struct keydef overlay_keys[] = {{"type", false}, {"vni", false}, {"port", false}, {"switches", false},
 	{"vlan", false}, {"underlay", false}, {"group", false}, {"ttl", false}, {"learning", false}, {"mtu", false}};
@@ -541,7 +543,7 @@ static void nic_rest(struct pctx *c, struct member *m, const struct mkey *k,
 	static const char *const opts[] = {"mac", "mtu", "vlan", "trunk", "native", "shaper",
 		"in_shaper", "rate", "burst", "delay", "jitter", "loss", "duplicate", "corrupt",
 		"reorder", "limit", "in_rate", "in_burst", "in_delay", "in_jitter", "in_loss",
-		"in_duplicate", "in_corrupt", "in_reorder", "in_limit", "isolated"};
+		"in_duplicate", "in_corrupt", "in_reorder", "in_limit", "isolated", "security"};
 	bool given[VL_ARRAY_SIZE(opts)] = {0};
 	struct vl_loc loc = loc_at(c, k->line, m->label);
 
@@ -637,6 +639,12 @@ static void nic_rest(struct pctx *c, struct member *m, const struct mkey *k,
 				perr(c, m->label, k->line, k->key, "trunk=%s: %s", val, why);
 		} else if (!strcmp(name, "isolated")) {
 			nic_isolated(c, m, k, nic, ctx, val);
+		} else if (!strcmp(name, "security")) {
+			if (ctx == NIC_LINK)
+				perr(c, m->label, k->line, k->key,
+				     "security= is a switch port option; a [link] end has no switch");
+			else if (vl_security_parse(val, &nic->security))
+				perr(c, m->label, k->line, k->key, "security=%s is not strict or off", val);
 		} else if (!strcmp(name, "shaper") || !strcmp(name, "in_shaper")) {
 			char **slot = name[0] == 's' ? &nic->shaper : &nic->in_shaper;
 			*slot = xstrdup(val);
@@ -827,6 +835,10 @@ static void build_lab(struct pctx *c, struct member *m)
 			bool_key(c, m, k, &lab->ipv6);
 		else if (!strcmp(k->key, "dad"))
 			bool_key(c, m, k, &lab->dad);
+		else if (!strcmp(k->key, "external")) {
+			lab->external = xstrdup(k->val);
+			lab->external_loc = loc_at(c, k->line, m->label);
+		}
 	}
 	if (!lab->name)
 		perr(c, m->label, m->line, NULL,
@@ -895,6 +907,35 @@ static void bond_line(struct pctx *c, struct member *m, struct vl_node *n, const
 	vl_strv_free(&tok);
 }
 
+/* security = / allow = / deny = on a node or a switch (src/secure.c) */
+static bool secure_key(struct pctx *c, struct member *m, const struct mkey *k,
+		       enum vl_port_security *sec, struct vl_loc *sec_loc, struct vl_acl *acl,
+		       bool on_node)
+{
+	if (!strcmp(k->key, "security")) {
+		*sec_loc = loc_at(c, k->line, m->label);
+		if (vl_security_parse(k->val, sec))
+			perr(c, m->label, k->line, k->key,
+			     "\"%s\" is not strict (drop frames not from the NIC's own MAC and addresses) or off",
+			     k->val);
+		return true;
+	}
+	if (strcmp(k->key, "allow") && strcmp(k->key, "deny"))
+		return false;
+	struct vl_acl_rule r;
+	char *why;
+	if (vl_acl_parse(k->val, k->key[0] == 'a', on_node, &r, &why)) {
+		perr(c, m->label, k->line, k->key, "%s", why);
+		free(why);
+		free(r.peer);
+		free(r.nic);
+		return true;
+	}
+	r.loc = loc_at(c, k->line, m->label);
+	*VL_PUSH(acl->v, acl->n, acl->cap) = r;
+	return true;
+}
+
 static void build_node(struct pctx *c, struct member *m)
 {
 	struct vl_node *n = VL_PUSH(c->t->nodes, c->t->nnodes, c->t->nodes_cap);
@@ -906,6 +947,8 @@ static void build_node(struct pctx *c, struct member *m)
 	bool too_many = false;
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mkey *k = &m->keys[i];
+		if (secure_key(c, m, k, &n->security, &n->security_loc, &n->acl, true))
+			continue;
 		if (!strcmp(k->key, "host"))
 			n->host = xstrdup(k->val);
 		else if ((!strcmp(k->key, "nic") || !strcmp(k->key, "sub")) &&
@@ -994,6 +1037,8 @@ static void build_switch(struct pctx *c, struct member *m)
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct mkey *k = &m->keys[i];
 		long v;
+		if (secure_key(c, m, k, &s->security, &s->security_loc, &s->acl, false))
+			continue;
 		if (!strcmp(k->key, "host"))
 			s->host = xstrdup(k->val);
 		else if (!strcmp(k->key, "subnet"))
@@ -1051,8 +1096,11 @@ static void build_overlay(struct pctx *c, struct member *m)
 				o->type = VL_OVERLAY_VXLAN;
 			else if (!strcmp(k->val, "geneve"))
 				o->type = VL_OVERLAY_GENEVE;
+			else if (!strcmp(k->val, "nvgre"))
+				o->type = VL_OVERLAY_NVGRE;
 			else
-				perr(c, m->label, k->line, k->key, "\"%s\" is not vxlan or geneve", k->val);
+				perr(c, m->label, k->line, k->key, "\"%s\" is not vxlan, geneve or nvgre",
+				     k->val);
 		} else if (!strcmp(k->key, "vni")) {
 			have_vni = true;
 			if (int_key(c, m, k, 0, 16777215, "VNI", &v))
@@ -1100,7 +1148,7 @@ static void build_overlay(struct pctx *c, struct member *m)
 		}
 	}
 	if (!have_type)
-		perr(c, m->label, m->line, "type", "missing: say type = vxlan or type = geneve");
+		perr(c, m->label, m->line, "type", "missing: say type = vxlan, geneve or nvgre");
 	if (!have_vni)
 		perr(c, m->label, m->line, "vni", "missing: say vni = N (0..16777215)");
 	if (!have_sw)
@@ -2171,6 +2219,7 @@ int vl_parse_string(const char *name, const char *text, struct vl_topology *t,
 	t->lab.mtu = 1500;
 	t->lab.ipv6 = true;
 	t->lab.dad = false;
+	t->lab.ext_node = -1;
 
 	memset(&c, 0, sizeof(c));
 	c.t = t;

@@ -35,6 +35,7 @@ static const char *const op_names[VL_OP__COUNT] = {
 	[VL_OP_ROUTE] = "route",   [VL_OP_QDISC] = "qdisc",
 	[VL_OP_MIRROR] = "mirror", [VL_OP_NAT] = "nat",
 	[VL_OP_BOND] = "bond",
+	[VL_OP_NVGRE] = "nvgre",   [VL_OP_FILTER] = "filter",
 };
 
 const char *vl_op_kind_name(enum vl_op_kind k)
@@ -327,6 +328,8 @@ static int overlay_port(const struct vl_overlay *o)
 {
 	if (o->port)
 		return o->port;
+	if (o->type == VL_OVERLAY_NVGRE)
+		return 0; /* GRE has no ports */
 	return o->type == VL_OVERLAY_GENEVE ? 6081 : 4789;
 }
 
@@ -334,7 +337,8 @@ static struct vl_op *tunnel_op(struct planner *pl, const struct vl_overlay *o,
 			       size_t k, const char *dev)
 {
 	int si = o->sw_idx[k];
-	enum vl_op_kind kind = o->type == VL_OVERLAY_GENEVE ? VL_OP_GENEVE : VL_OP_VXLAN;
+	enum vl_op_kind kind = o->type == VL_OVERLAY_GENEVE ? VL_OP_GENEVE :
+			       o->type == VL_OVERLAY_NVGRE ? VL_OP_NVGRE : VL_OP_VXLAN;
 	struct vl_op *op = emit(pl, kind, pl->sw_owner[si], pl->sw_ns[si], dev);
 	CPY(op->d.master, pl->t->switches[si].name);
 	op->d.mtu = o->mtu;
@@ -365,7 +369,7 @@ static void plan_vxlan(struct planner *pl, const struct vl_overlay *o)
 	}
 }
 
-/* Geneve has no FDB: one device per remote VTEP. When a bridge holds
+/* Geneve (and NVGRE, gretap) has no FDB: one device per remote VTEP. When a bridge holds
  * several tunnel ports they are isolated from each other (split horizon),
  * or a frame flooded in from one remote would be sent on to the others. */
 static void plan_geneve(struct planner *pl, const struct vl_overlay *o)
@@ -377,9 +381,14 @@ static void plan_geneve(struct planner *pl, const struct vl_overlay *o)
 			if (r == k)
 				continue;
 			char dev[VL_DEVNAME_MAX];
-			vl_vtep_name(dev, true, o->vni, nremote > 1 ? ++idx : 0);
+			if (o->type == VL_OVERLAY_NVGRE)
+				vl_nvgre_name(dev, o->vni, nremote > 1 ? ++idx : 0);
+			else
+				vl_vtep_name(dev, true, o->vni, nremote > 1 ? ++idx : 0);
 			struct vl_op *op = tunnel_op(pl, o, k, dev);
 			op->u.tunnel.remote = o->local[r];
+			if (o->type == VL_OVERLAY_NVGRE)
+				op->u.tunnel.local = o->local[k];
 			op->d.isolated = pl->sw_tunnels[o->sw_idx[k]] > 1;
 		}
 	}
@@ -389,7 +398,7 @@ static void plan_tunnels(struct planner *pl)
 {
 	const struct vl_topology *t = pl->t;
 	for (size_t i = 0; i < t->noverlays; i++) {
-		if (t->overlays[i].type == VL_OVERLAY_GENEVE)
+		if (t->overlays[i].type != VL_OVERLAY_VXLAN)
 			plan_geneve(pl, &t->overlays[i]);
 		else
 			plan_vxlan(pl, &t->overlays[i]);
@@ -714,7 +723,7 @@ static void planner_init(struct planner *pl, const struct vl_topology *t,
 	}
 	for (size_t i = 0; i < t->noverlays; i++) {
 		const struct vl_overlay *o = &t->overlays[i];
-		int per = o->type == VL_OVERLAY_GENEVE ? (int)o->nswitches - 1 : 1;
+		int per = o->type != VL_OVERLAY_VXLAN ? (int)o->nswitches - 1 : 1;
 		for (size_t k = 0; k < o->nswitches; k++)
 			pl->sw_tunnels[o->sw_idx[k]] += per;
 	}
@@ -779,6 +788,8 @@ int vl_plan_build(const struct vl_topology *t, struct vl_plan *p, struct vl_diag
 	plan_qdiscs(&pl);
 	plan_mirrors(&pl);
 	plan_nat(&pl);
+	vl_secure_plan(t, p, (const char (*)[VL_NSNAME_MAX])pl.sw_ns, pl.sw_owner);
+	vl_external_plan(t, p);
 	plan_hosts(&pl);
 	vl_startup_plan(t, p); /* run after all of the above (src/startup.c) */
 

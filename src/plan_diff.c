@@ -68,6 +68,14 @@ static void op_key(const struct vl_op *op, char *k)
 	case VL_OP_MIRROR:
 		snprintf(a, sizeof(a), "%s", op->u.mirror.to);
 		break;
+	case VL_OP_FILTER: {
+		/* a rule is known by its text: a changed rule is removed and added */
+		struct vl_buf b = {0};
+		vl_filter_describe(op, &b);
+		snprintf(a, sizeof(a), "%08x", vl_hash32(b.s ? b.s : ""));
+		vl_buf_free(&b);
+		break;
+	}
 	default:
 		break;
 	}
@@ -82,7 +90,7 @@ static void dev_key(char *k, const char *ns, const char *dev)
 static bool is_device(enum vl_op_kind k)
 {
 	return k == VL_OP_BRIDGE || k == VL_OP_VETH || k == VL_OP_VLAN || k == VL_OP_VXLAN ||
-	       k == VL_OP_GENEVE || k == VL_OP_BOND;
+	       k == VL_OP_GENEVE || k == VL_OP_BOND || k == VL_OP_NVGRE;
 }
 
 /* Devices an operation creates: (ns, dev) keys; returns how many. */
@@ -118,6 +126,7 @@ static int op_deps(const struct vl_op *op, key_t_ out[4])
 		break;
 	case VL_OP_VXLAN:
 	case VL_OP_GENEVE:
+	case VL_OP_NVGRE:
 		if (op->u.tunnel.underlay[0])
 			dev_key(out[n++], op->ns, op->u.tunnel.underlay);
 		break;
@@ -411,6 +420,9 @@ static void check_in_place(const struct vl_topology *o, const struct vl_topology
 		       "run `vlab down %s`, then `vlab up` the file", ol, nl, ol);
 		return;
 	}
+	if (strcmp(o->lab.external ? o->lab.external : "", n->lab.external ? n->lab.external : ""))
+		refuse(d, "[lab] external changed: the link into the machine's namespace is made at "
+		       "up only; run `vlab down %s`, then `vlab up` the file", ol);
 	if (o->lab.ipv6 != n->lab.ipv6 || o->lab.dad != n->lab.dad)
 		refuse(d, "[lab] ipv6 or dad changed: every namespace would change; run `vlab down %s`, "
 		       "then `vlab up` the file", ol);
@@ -442,6 +454,26 @@ static void check_in_place(const struct vl_topology *o, const struct vl_topology
 	vl_startup_refuse(o, n, &d->refuse); /* run/daemon commands (src/startup.c) */
 }
 
+/* Port security rules are appended to their chains: a rule cannot be
+ * taken out of (or put into the middle of) a chain of a running lab. */
+static void filters_in_place(struct vl_diff *d)
+{
+	for (size_t i = 0; i < d->plan.nops; i++) {
+		const struct vl_op *op = &d->plan.ops[i];
+		if (op->kind != VL_OP_FILTER || op->act != VL_ACT_REMOVE)
+			continue;
+		char lab[sizeof(d->plan.lab)];
+		memcpy(lab, d->plan.lab, sizeof(lab));
+		refuse(d, "port security rules of %s change (chain %s): vlab cannot change them in "
+		       "place; run `vlab down %s`, then `vlab up` the file", op->node,
+		       op->u.filter.chain, lab);
+		vl_plan_free(&d->plan);
+		memcpy(d->plan.lab, lab, sizeof(lab));
+		d->nremove = d->nchange = d->ncreate = 0;
+		return;
+	}
+}
+
 int vl_plan_diff(const struct vl_topology *old, const struct vl_topology *new,
 		 struct vl_diff *d)
 {
@@ -464,6 +496,7 @@ int vl_plan_diff(const struct vl_topology *old, const struct vl_topology *new,
 	d->refuse = keep;
 	vl_plan_free(&po);
 	vl_plan_free(&pn);
+	filters_in_place(d);
 	return 0;
 }
 

@@ -173,8 +173,12 @@ static void describe_sysctl(const struct vl_op *op, struct vl_buf *o)
 static void describe_tunnel(const struct vl_op *op, struct vl_buf *o)
 {
 	char a[64];
-	vl_buf_printf(o, "%s %s id %" PRIu32, vl_op_kind_name(op->kind), op->dev,
-		      op->u.tunnel.vni);
+	if (op->kind == VL_OP_NVGRE)
+		vl_buf_printf(o, "nvgre (gretap) %s vsid %" PRIu32 " key 0x%08" PRIx32, op->dev,
+			      op->u.tunnel.vni, op->u.tunnel.vni << 8);
+	else
+		vl_buf_printf(o, "%s %s id %" PRIu32, vl_op_kind_name(op->kind), op->dev,
+			      op->u.tunnel.vni);
 	if (op->u.tunnel.local.family) {
 		fmt_prefix(&op->u.tunnel.local, a, sizeof(a), false);
 		vl_buf_printf(o, " local %s", a);
@@ -185,7 +189,8 @@ static void describe_tunnel(const struct vl_op *op, struct vl_buf *o)
 	}
 	if (op->u.tunnel.underlay[0])
 		vl_buf_printf(o, " dev %s", op->u.tunnel.underlay);
-	vl_buf_printf(o, " dstport %d", op->u.tunnel.port);
+	if (op->kind != VL_OP_NVGRE)
+		vl_buf_printf(o, " dstport %d", op->u.tunnel.port);
 	if (op->u.tunnel.ttl)
 		vl_buf_printf(o, " ttl %d", op->u.tunnel.ttl);
 	if (op->kind == VL_OP_VXLAN)
@@ -281,7 +286,11 @@ void vl_op_describe(const struct vl_op *op, struct vl_buf *o)
 		break;
 	case VL_OP_VXLAN:
 	case VL_OP_GENEVE:
+	case VL_OP_NVGRE:
 		describe_tunnel(op, o);
+		break;
+	case VL_OP_FILTER:
+		vl_filter_describe(op, o);
 		break;
 	case VL_OP_BRPORT:
 		describe_brport(op, o);
@@ -340,6 +349,8 @@ static const char *phase_of(enum vl_op_kind k)
 	case VL_OP_MIRROR: return "mirrors";
 	case VL_OP_NAT: return "NAT";
 	case VL_OP_BOND: return "bonds";
+	case VL_OP_NVGRE: return "overlays";
+	case VL_OP_FILTER: return "port security (nftables bridge)";
 	case VL_OP_HOSTS: return "hosts files";
 	default: return "other";
 	}
@@ -385,6 +396,10 @@ void vl_plan_print(const struct vl_plan *p, struct vl_buf *out)
 		}
 	}
 	vl_startup_print(p, out);
+	if (p->ext.on) {
+		vl_buf_add(out, "\n");
+		vl_external_describe(&p->ext, out);
+	}
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -565,6 +580,18 @@ static void json_op(struct vl_buf *o, const struct vl_op *op)
 	case VL_OP_QDISC:
 		json_shape(o, &op->u.qdisc.shape);
 		break;
+	case VL_OP_FILTER:
+		vl_filter_json(op, o);
+		break;
+	case VL_OP_NVGRE:
+		json_dev(o, &op->d, "");
+		jint(o, "vsid", op->u.tunnel.vni);
+		jint(o, "key", (long long)op->u.tunnel.vni << 8);
+		if (op->u.tunnel.ttl)
+			jint(o, "ttl", op->u.tunnel.ttl);
+		jprefix(o, "local", &op->u.tunnel.local, false);
+		jprefix(o, "remote", &op->u.tunnel.remote, false);
+		break;
 	case VL_OP_MIRROR:
 		jstr(o, "to", op->u.mirror.to);
 		jbool(o, "ingress", op->u.mirror.ingress);
@@ -628,6 +655,17 @@ void vl_plan_json(const struct vl_plan *p, struct vl_buf *o)
 	vl_buf_add(o, "],\"hosts\":");
 	vl_buf_json_str(o, p->hosts.s ? p->hosts.s : "");
 	vl_startup_json(p, o); /* ,"startup":[...] when the file has commands */
+	if (p->ext.on) {
+		vl_buf_add(o, ",\"external\":{\"root_namespace\":true");
+		jstr(o, "node", p->ext.node);
+		jstr(o, "ns", p->ext.ns);
+		jstr(o, "dev", p->ext.dev);
+		jstr(o, "root_dev", p->ext.root_dev);
+		jstr(o, "nft_table", p->ext.table);
+		jprefix(o, "net", &p->ext.net, true);
+		jbool(o, "ip_forward", true);
+		vl_buf_add(o, "}");
+	}
 	vl_buf_add(o, ",\"teardown\":[");
 	json_teardown(p, o);
 	vl_buf_add(o, "]}\n");

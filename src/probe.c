@@ -35,6 +35,11 @@ static const struct vl_feature_info features[VL_FEAT__COUNT] = {
 	[VL_FEAT_BONDING] = {"NIC teaming (bond = on a host)", "CONFIG_BONDING", false},
 	[VL_FEAT_ALTNAME] = {"alternative interface names (kernel >= 5.5)",
 			     "Linux 5.5 or newer", true},
+	[VL_FEAT_GRETAP] = {"NVGRE overlays (gretap)", "CONFIG_NET_IPGRE", false},
+	/* a distribution kernel with NF_TABLES_BRIDGE=m also needs the
+	 * nft_meta_bridge module for `meta` matches in the bridge family */
+	[VL_FEAT_NFT_BRIDGE] = {"port security (nftables bridge family, nft_meta_bridge)",
+				"CONFIG_NF_TABLES_BRIDGE", false},
 };
 
 const struct vl_feature_info *vl_feature_info(enum vl_feature f)
@@ -84,6 +89,8 @@ uint32_t vl_plan_features(const struct vl_plan *p)
 			break;
 		case VL_OP_NAT: w |= BIT(VL_FEAT_NFT_MASQ); break;
 		case VL_OP_BOND: w |= BIT(VL_FEAT_BONDING); break;
+		case VL_OP_NVGRE: w |= BIT(VL_FEAT_GRETAP); break;
+		case VL_OP_FILTER: w |= BIT(VL_FEAT_NFT_BRIDGE); break;
 		default: break;
 		}
 	}
@@ -140,6 +147,22 @@ static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 		struct vl_devspec s = {"vlpgn", 14, NULL, 0, NULL};
 		if (vl_link_geneve(nl, &s, &op) == 0)
 			*have |= BIT(VL_FEAT_GENEVE);
+	}
+	if (want & BIT(VL_FEAT_GRETAP)) {
+		struct vl_op op = {.kind = VL_OP_NVGRE};
+		op.u.tunnel.vni = 42;
+		op.u.tunnel.remote.family = AF_INET;
+		op.u.tunnel.remote.len = 32;
+		memcpy(op.u.tunnel.remote.addr, "\xc0\x00\x02\x01", 4); /* 192.0.2.1, never used */
+		struct vl_devspec s = {"vlpgt", 16, NULL, 0, NULL};
+		if (vl_link_gretap(nl, &s, &op) == 0)
+			*have |= BIT(VL_FEAT_GRETAP);
+	}
+	if (want & BIT(VL_FEAT_NFT_BRIDGE)) {
+		struct vl_filter f = {.chain = VL_NFT_BASE_CHAIN, .iif = "vlp0",
+				      .verdict = VL_NFT_ACCEPT};
+		if (vl_nft_filter("vlab:probe", &f) == 0)
+			*have |= BIT(VL_FEAT_NFT_BRIDGE);
 	}
 	if (!veth)
 		return;

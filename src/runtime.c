@@ -84,6 +84,7 @@ int vl_rt_locate(const struct vl_topology *t, const char *node, const char *nic,
 		vl_netns_name(out->ns, t->lab.name, n->name);
 		snprintf(out->dev, sizeof(out->dev), "%s", c->name);
 		snprintf(out->owner, sizeof(out->owner), "%s", n->name);
+		out->node_nic = true;
 		out->file = c->out;
 		shaped_mtu = c->mtu;
 		if (c->link_idx >= 0) {
@@ -109,6 +110,7 @@ int vl_rt_locate(const struct vl_topology *t, const char *node, const char *nic,
 		vl_netns_name(out->ns, t->lab.name, fn->name);
 		snprintf(out->dev, sizeof(out->dev), "%s", far->name);
 		snprintf(out->owner, sizeof(out->owner), "%s", fn->name);
+		out->node_nic = true;
 		out->file = far->out.set ? far->out : c->in;
 		shaped_mtu = far->mtu;
 	}
@@ -118,6 +120,68 @@ int vl_rt_locate(const struct vl_topology *t, const char *node, const char *nic,
 	 * file's shape compares equal to what the kernel reports */
 	vl_shape_derive(&out->file, shaped_mtu);
 	return 0;
+}
+
+/* ---- what an administrative down removed --------------------------------- */
+
+static bool in_prefix(const struct vl_prefix *net, const struct vl_prefix *a)
+{
+	if (net->family != a->family || !net->family)
+		return false;
+	int bits = net->len, whole = bits / 8, rest = bits % 8;
+	if (memcmp(net->addr, a->addr, (size_t)whole))
+		return false;
+	if (!rest)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (net->addr[whole] & mask) == (a->addr[whole] & mask);
+}
+
+static bool name_in(const struct vl_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], s))
+			return true;
+	return false;
+}
+
+void vl_rt_replumb_ops(const struct vl_plan *p, const char *ns, const char *dev,
+		       struct vl_plan *sub)
+{
+	memset(sub, 0, sizeof(*sub));
+	/* the device and what is stacked on it (sub-interfaces follow it down) */
+	struct vl_strv devs = {0};
+	vl_strv_push(&devs, dev);
+	for (bool more = true; more;) {
+		more = false;
+		for (size_t i = 0; i < p->nops; i++) {
+			const struct vl_op *op = &p->ops[i];
+			if (op->kind == VL_OP_VLAN && !strcmp(op->ns, ns) &&
+			    name_in(&devs, op->u.vlan.parent) && !name_in(&devs, op->dev)) {
+				vl_strv_push(&devs, op->dev);
+				more = true;
+			}
+		}
+	}
+	snprintf(sub->lab, sizeof(sub->lab), "%s", p->lab);
+	vl_strv_push(&sub->netns, ns);
+	for (size_t i = 0; i < p->nops; i++) {
+		const struct vl_op *op = &p->ops[i];
+		if (op->kind == VL_OP_ADDR && !strcmp(op->ns, ns) && name_in(&devs, op->dev))
+			*VL_PUSH(sub->ops, sub->nops, sub->cap) = *op;
+	}
+	size_t naddr = sub->nops;
+	for (size_t i = 0; i < p->nops; i++) {
+		const struct vl_op *op = &p->ops[i];
+		if (op->kind != VL_OP_ROUTE || strcmp(op->ns, ns))
+			continue;
+		bool ours = op->u.route.has_dev && name_in(&devs, op->dev);
+		for (size_t k = 0; !op->u.route.has_dev && k < naddr && !ours; k++)
+			ours = in_prefix(&sub->ops[k].u.addr.addr, &op->u.route.via);
+		if (ours)
+			*VL_PUSH(sub->ops, sub->nops, sub->cap) = *op;
+	}
+	vl_strv_free(&devs);
 }
 
 /* ---- impair arguments --------------------------------------------------- */

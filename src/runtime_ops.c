@@ -16,6 +16,7 @@
 
 #include "vlab/cmd.h"
 #include "vlab/exec.h"
+#include "vlab/plan.h"
 #include "vlab/runtime.h"
 #include "vlab/state.h"
 
@@ -284,4 +285,33 @@ int vl_rt_admin(const char *lab, const char *ns, const char *dev, bool up, bool 
 	if (was_up)
 		*was_up = o.was_up;
 	return r;
+}
+
+/* ---- putting back what an administrative down removed ---- */
+
+int vl_rt_replumb(const struct vl_topology *t, const char *ns, const char *dev)
+{
+	struct vl_plan p = {0}, sub = {0};
+	struct vl_diags d = {0};
+	if (vl_plan_build(t, &p, &d) < 0) {
+		fprintf(stderr, "vlab: %s %s: cannot plan the lab's file to restore its addresses "
+			"and routes\n", ns, dev);
+		vl_diags_free(&d);
+		vl_plan_free(&p);
+		return -1;
+	}
+	vl_diags_free(&d);
+	vl_rt_replumb_ops(&p, ns, dev, &sub);
+	int r = 0;
+	if (sub.nops) {
+		struct vl_buf err = {0};
+		r = vl_exec_apply(&sub, -1, true, NULL, &err, NULL);
+		if (r != 0)
+			fprintf(stderr, "vlab: restoring the addresses and routes of %s %s: %s\n", ns, dev,
+				err.s ? err.s : "failed");
+		vl_buf_free(&err);
+	}
+	vl_plan_free(&sub);
+	vl_plan_free(&p);
+	return r != 0 ? -1 : 0;
 }

@@ -186,18 +186,7 @@ int vl_confirm_commands(const char *file, const struct vl_strv *lines, bool yes)
 		lines->n == 1 ? "" : "s");
 	for (size_t i = 0; i < lines->n; i++)
 		fprintf(stderr, "%s\n", lines->v[i]);
-	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-		fprintf(stderr, "vlab: not running them without a terminal to confirm; nothing was "
-			"changed; give --yes to run them (only for files you trust)\n");
-		return VL_EXIT_USAGE;
-	}
-	fprintf(stderr, "Run them? [y/N] ");
-	char ans[16] = "";
-	if (!fgets(ans, sizeof(ans), stdin) || (ans[0] != 'y' && ans[0] != 'Y')) {
-		fprintf(stderr, "vlab: not confirmed; nothing was run\n");
-		return VL_EXIT_USAGE;
-	}
-	return 0;
+	return vl_confirm("running them", "Run them?");
 }
 
 /* The approvals file, opened without following a link, root's and

@@ -521,12 +521,24 @@ struct listen_q {
 	int found;
 };
 
+/* vlab's own listeners carry this socket mark, so that a check running at
+ * the same moment (tcp to b:8080 over IPv4 and over IPv6) does not take
+ * another check's listener for the node's service. The kernel reports the
+ * mark (INET_DIAG_MARK) to a CAP_NET_ADMIN requester. */
+#define OWN_MARK 0x766c6162u /* "vlab" */
+
 static int listen_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct listen_q *q = data;
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
-	if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY && ntohs(m->id.idiag_sport) == q->port)
-		q->found = 1;
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || ntohs(m->id.idiag_sport) != q->port)
+		return MNL_CB_OK;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(*m))
+		if (mnl_attr_get_type(a) == INET_DIAG_MARK &&
+		    mnl_attr_get_payload_len(a) >= 4 && mnl_attr_get_u32(a) == OWN_MARK)
+			return MNL_CB_OK;
+	q->found = 1;
 	return MNL_CB_OK;
 }
 
@@ -582,6 +594,8 @@ static int own_socket(int b_ns, int family, int type, int port)
 	if (fd < 0)
 		return fd;
 	int one = 1;
+	unsigned mark = OWN_MARK;
+	setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (family == AF_INET6)

@@ -478,20 +478,13 @@ static int home_fd = -1;
 
 int vl_tr_read_lab(const char *lab, int home, struct vl_tr_snap *s)
 {
-	struct vl_state st;
-	bool have = vl_state_read(lab, &st) == 0;
 	struct vl_strv ns = {0};
-	vl_lab_netns(lab, have ? &st : NULL, &ns);
-	char dir[300];
-	vl_state_path(dir, sizeof(dir), lab, NULL);
-	bool running = have || ns.n || access(dir, F_OK) == 0;
+	bool running = vl_lab_live_netns(lab, &ns);
 	free(s->lab);
 	s->lab = xstrdup(lab);
 	for (size_t i = 0; i < ns.n; i++)
 		read_ns(lab, home, vl_tr_add_ns(s, ns.v[i], NULL));
 	vl_strv_free(&ns);
-	if (have)
-		vl_state_free(&st);
 	vl_tr_pair_veths(s);
 	pair_ambiguous(s, home);
 	home_fd = home;

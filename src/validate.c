@@ -1902,7 +1902,11 @@ static void routes(struct vctx *v)
 
 int vl_overlay_overhead(enum vl_overlay_type type, int family)
 {
-	(void)type; /* VXLAN and Geneve (without options) have the same headers */
+	/* VXLAN and Geneve (without options): outer IP, UDP 8, header 8,
+	 * inner Ethernet 14. NVGRE (gretap): outer IP, GRE with key 8, inner
+	 * Ethernet 14. */
+	if (type == VL_OVERLAY_NVGRE)
+		return family == AF_INET6 ? 62 : 42;
 	return family == AF_INET6 ? 70 : 50;
 }
 
@@ -1928,7 +1932,12 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 	o->host_idx = xcalloc(ns ? ns : 1, sizeof(int));
 	o->underlay_nic = xcalloc(ns ? ns : 1, sizeof(int));
 	o->local = xcalloc(ns ? ns : 1, sizeof(struct vl_prefix));
-	if (!o->port)
+	if (o->type == VL_OVERLAY_NVGRE && o->port)
+		vl_err(v->d, &o->loc, "port", "NVGRE is carried by GRE, which has no ports; drop port =");
+	if (o->type == VL_OVERLAY_NVGRE && o->group.family)
+		vl_err(v->d, &o->group_loc, "group",
+		       "nvgre has no multicast mode; drop group = (vlab gives each remote its own gretap)");
+	if (!o->port && o->type != VL_OVERLAY_NVGRE)
 		o->port = o->type == VL_OVERLAY_GENEVE ? 6081 : 4789;
 	if (ns < 2 && ns > 0)
 		vl_err(v->d, &o->switches_loc, "switches",
@@ -2006,6 +2015,12 @@ static void overlay_endpoints(struct vctx *v, struct vl_overlay *o)
 				       host->name);
 			continue;
 		}
+		if (o->type == VL_OVERLAY_NVGRE && a->family != AF_INET) {
+			vl_err(v->d, &o->underlay_loc, "underlay",
+			       "%s's underlay address is IPv6; vlab builds NVGRE as gretap over IPv4 only "
+			       "(give %s %s an IPv4 address)", host->name, host->name, host->nics[u].name);
+			continue;
+		}
 		o->underlay_nic[i] = u;
 		o->local[i] = *a;
 		o->local[i].len = a->family == AF_INET ? 32 : 128;
@@ -2063,7 +2078,7 @@ static void overlay_mtu(struct vctx *v, struct vl_overlay *o)
 
 	char *head = xasprintf(
 		"underlay %s of %s has MTU %d, %s over %s adds %d bytes, so the segment MTU must be <= %d (it is %d)",
-		uname, hname, umtu, o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN",
+		uname, hname, umtu, vl_overlay_type_name(o->type),
 		fam == AF_INET ? "IPv4" : "IPv6", ov, budget, seg);
 	struct vl_loc loc = o->mtu_loc.line != o->loc.line ? o->mtu_loc : o->underlay_loc;
 	if (budget < 68) {
@@ -2106,7 +2121,7 @@ static void overlays(struct vctx *v)
 			if (t->overlays[j].type == o->type && t->overlays[j].vni == o->vni) {
 				vl_err(v->d, &o->vni_loc, "vni",
 				       "%s VNI %u is already used by overlay %s (line %d)",
-				       o->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN", o->vni,
+				       vl_overlay_type_name(o->type), o->vni,
 				       t->overlays[j].name, t->overlays[j].loc.line);
 				break;
 			}
@@ -2814,6 +2829,8 @@ size_t vl_validate(struct vl_topology *t, struct vl_diags *d)
 	link_mtus(&v);
 	dup_macs(&v);
 	mirrors(&v);
+	vl_secure_validate(t, d);
+	vl_external_validate(t, d);
 	tests(&v);
 	device_names(&v);
 	lonely(&v);

@@ -74,6 +74,13 @@ struct vl_topology *vl_load(const char *file, bool quiet_warnings);
 struct vl_plan;
 int vl_load_plan(const char *file, bool quiet_warnings, struct vl_plan *p);
 
+/* A file that may be someone else's asks for something done as root on
+ * this machine (cmd assertions, external access): after the caller showed
+ * what, ask on the terminal. 0 = confirmed; VL_EXIT_USAGE (message
+ * printed) when declined or when there is no terminal to ask (`doing`
+ * names what is not done: "running them"). src/confirm.c */
+int vl_confirm(const char *doing, const char *question);
+
 /* Print the usage of one command (name) or all (NULL). */
 void vl_usage(FILE *out, const char *name);
 

@@ -53,6 +53,8 @@ enum vl_feature {
 	VL_FEAT_NFT_MASQ,
 	VL_FEAT_ALTNAME,
 	VL_FEAT_BONDING,
+	VL_FEAT_GRETAP,
+	VL_FEAT_NFT_BRIDGE,
 	VL_FEAT__COUNT
 };
 
@@ -91,8 +93,18 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 		 struct vl_buf *err, struct vl_exec_stats *st);
 
 /* Delete namespaces (unmount + unlink), their /etc/netns/<ns> files, then
- * wait (bounded) until none is left mounted. Returns how many existed. */
+ * wait (bounded) until none is left mounted, and until the kernel has
+ * destroyed them (so the next `up` does not pay for it). Returns how many
+ * existed. */
 int vl_teardown_netns(char *const *names, size_t n, double wait_s);
+/* The same; wait_kernel 1 waits for the kernel, 0 leaves it working (a
+ * later call's wait covers it: its namespaces are destroyed after these),
+ * -1 waits from VL_TEARDOWN_WAIT_MIN namespaces on (fewer hold rtnl for a
+ * millisecond; waiting costs two rounds of RCU grace periods, ~0.1 s).
+ * *kernel_s (may be NULL) gets the time spent waiting, -1 when it did not. */
+#define VL_TEARDOWN_WAIT_MIN 32
+int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, int wait_kernel,
+			 double *kernel_s);
 /* Remove /etc/netns/<ns>/hosts when it is a link to /run/vlab/<lab>/hosts,
  * then the directory when that left it empty; anything else there is not
  * ours. 1 when the link was removed. */
@@ -120,12 +132,23 @@ int vl_netns_delete(const char *name);        /* 1 removed, 0 absent, -errno */
 int vl_netns_open(const char *name);          /* fd or -errno */
 bool vl_netns_exists(const char *name);
 bool vl_netns_mounted(const char *name);      /* listed in our mountinfo */
+/* How many of names still exist or are mounted (one mountinfo read);
+ * left[i] (may be NULL) says which. */
+size_t vl_netns_left(char *const *names, size_t n, bool *left);
 /* The alias of the namespace's loopback ("" when none); -errno. */
 int vl_netns_lo_alias(const char *name, char *out, size_t n);
 /* vlab's mark on /run/netns/<name>: the loopback alias of a mounted
  * namespace, or the xattr of an entry reserved but never mounted. */
 #define VL_NETNS_XATTR "trusted.vlab"
 int vl_netns_mark(const char *name, char *out, size_t n);
+/* Knowing when the kernel has destroyed dropped namespaces (see netns.c):
+ * make one before dropping them, wait after (0, or -ETIMEDOUT). */
+struct vl_sentinel {
+	int w_fd, d_fd[2], sock;
+};
+int vl_sentinel_make(struct vl_sentinel *s);
+int vl_sentinel_wait(struct vl_sentinel *s, double timeout_s);
+void vl_sentinel_drop(struct vl_sentinel *s);
 /* Does /run/netns/<name> carry lab's mark ("vlab:<lab>:...")? */
 bool vl_netns_has_mark(const char *name, const char *lab);
 /* Run fn inside namespace nsfd, returning to home. */
@@ -180,10 +203,19 @@ struct vl_devspec {
 	int master_ifindex;        /* 0 = none */
 	const char *alias;         /* ifalias mark */
 };
-int vl_link_lo_mark(struct vl_nl *nl, const char *alias);
+/* lo up with the node's mark; v6off: IPv6 addr_gen_mode none on it too,
+ * the mark of a namespace without IPv6 (see nl_link.c). */
+int vl_link_lo_mark(struct vl_nl *nl, const char *alias, bool v6off);
+/* Remove ::1 from lo (absent is fine). */
+int vl_link_lo_v6off(struct vl_nl *nl);
+/* IFLA_INET6_ADDR_GEN_MODE of a device, -errno (-ENOENT: no IPv6 on it). */
+int vl_link_addr_gen_mode(struct vl_nl *nl, int ifindex);
 int vl_link_set_alias(struct vl_nl *nl, int ifindex, const char *alias, bool up);
 int vl_link_set_up(struct vl_nl *nl, int ifindex);
-/* No address of its own on a switch device (see nl_link.c). */
+/* No address of its own on a switch device (see nl_link.c): IPv4 rp_filter
+ * and arp_ignore 1 (ipv4_too), IPv6 addr_gen_mode none (ipv6). Also the
+ * whole IPv6 "off" of a lab without IPv6, device by device, without any
+ * /proc/sys write (whose path walks grow with the number of namespaces). */
 int vl_link_noaddr(struct vl_nl *nl, int ifindex, bool ipv4_too, bool ipv6);
 int vl_link_set_master(struct vl_nl *nl, int ifindex, int master);
 int vl_link_bridge(struct vl_nl *nl, const struct vl_devspec *s);
@@ -198,6 +230,7 @@ int vl_link_vxlan_msg(const struct vl_devspec *s, const struct vl_op *op,
 		      int underlay_ifindex, struct nl_msg **m);
 int vl_link_geneve_msg(const struct vl_devspec *s, const struct vl_op *op, struct nl_msg **m);
 int vl_link_geneve(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
+int vl_link_gretap(struct vl_nl *nl, const struct vl_devspec *s, const struct vl_op *op);
 int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *a, bool nodad);
 int vl_route_add(struct vl_nl *nl, const struct vl_prefix *dst,
 		 const struct vl_prefix *via, int oif);
@@ -218,6 +251,31 @@ int vl_tc_probe(struct vl_nl *nl, int ifindex, int other, uint32_t want, uint32_
 /* nftables masquerade; runs in the current netns. Fails (never hangs)
  * on kernels without nf_tables: -EOPNOTSUPP, -ETIMEDOUT or -EINTR. */
 int vl_nft_masquerade(const char *oifname);
+/* Port security: one rule (src/secure.c builds them) appended to its chain
+ * of table bridge VL_NFT_BRIDGE_TABLE, which is created (marked with
+ * `mark`, "vlab:<lab>", in its userdata) with its chains when missing.
+ * The batch builder is pure (unit tests): it writes into buf and returns
+ * the batch's size; *last is the sequence number of the rule. */
+#define VL_NFT_BRIDGE_TABLE "vlab"
+#define VL_NFT_BATCH_MAX 4096
+struct vl_filter;
+size_t vl_nft_filter_batch(void *buf, size_t size, uint32_t seq, const char *mark,
+			   const struct vl_filter *f, uint32_t *last);
+int vl_nft_filter(const char *mark, const struct vl_filter *f);
+/* External access, in the current (the machine's) namespace: table ip
+ * `table` with `ip saddr NET masquerade` in a nat postrouting chain; and
+ * its removal (0 also when it is not there). */
+int vl_nft_masquerade_from(const char *table, const char *mark, const struct vl_prefix *net);
+int vl_nft_table_del(const char *table);
+/* ---- external access (src/external.c) ----
+ * After the plan ran: the veth into the machine's namespace, addresses,
+ * NODE's default route, forwarding and masquerade; a record in
+ * /run/vlab/<lab>/external. 0, or -errno with the reason in err (the
+ * caller then removes the lab and calls vl_external_down). */
+int vl_external_up(const struct vl_plan *p, struct vl_buf *err);
+/* Undo what the record says (table, the machine's veth end, forwarding);
+ * nothing when there is no record. 1 when something was removed. */
+int vl_external_down(const char *lab);
 /* The acks of an nftables batch in buf: 1 when the last request (`last`)
  * is acked, 0 to read on, -errno for the first error of a message with
  * seq >= `begin` (the batch-begin message itself is answered with an error
@@ -254,6 +312,11 @@ int vl_node_enter(const char *lab, const char *node);
 /* The shaping requests, built without a socket (src/nl_tc.c, unit-tested):
  * `buf` holds VL_TC_MSG_MAX bytes; returns the RTM_NEWQDISC message in it. */
 #define VL_TC_MSG_MAX 512
+/* The device requests, built without a socket (src/nl_link.c, unit-tested):
+ * `buf` holds VL_LINK_MSG_MAX zeroed bytes. */
+#define VL_LINK_MSG_MAX 256
+struct nlmsghdr *vl_link_noaddr_msg(char *buf, int ifindex, bool ipv4_too, bool ipv6);
+struct nlmsghdr *vl_link_lo_mark_msg(char *buf, const char *alias, bool v6off);
 struct nlmsghdr *vl_tc_tbf_msg(void *buf, int ifindex, uint32_t parent, uint32_t handle,
 			       int mtu, const struct vl_shape *s);
 struct nlmsghdr *vl_tc_netem_msg(void *buf, int ifindex, const struct vl_shape *s);

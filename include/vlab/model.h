@@ -67,6 +67,32 @@ struct vl_route {
 	struct vl_loc loc;
 };
 
+/* Port security and micro-segmentation (src/secure.c, man/vlab.ini.5
+ * "PORT SECURITY"): `allow = ` / `deny = ` rules on a node or a switch,
+ * applied in the vSwitch to the frames a node's NIC sends into its port. */
+enum vl_acl_proto { VL_ACL_ANY, VL_ACL_TCP, VL_ACL_UDP, VL_ACL_ICMP };
+
+struct vl_acl_rule {
+	bool allow;              /* allow = (else deny =) */
+	enum vl_acl_proto proto;
+	char *peer;              /* to=NODE, NODE:IF or a prefix as written; NULL = any */
+	char *nic;               /* nic=IF on a node: only that NIC; NULL = every switch NIC */
+	uint16_t dport[2];       /* port=N or N-M; 0/0 = any */
+	uint16_t sport[2];       /* sport=N or N-M */
+	/* resolved by validation: the peer's addresses (a literal: one prefix) */
+	struct vl_prefix *peer_addrs;
+	size_t npeer_addrs;
+	struct vl_loc loc;
+};
+
+struct vl_acl {
+	struct vl_acl_rule *v;
+	size_t n, cap;
+};
+
+/* `security = ` on a node, a switch, or a NIC's security= option. */
+enum vl_port_security { VL_SEC_UNSET = 0, VL_SEC_OFF, VL_SEC_STRICT };
+
 /* A NIC of a node (host, vm, router). Plugged into a switch, or one end of
  * a [link]. */
 struct vl_nic {
@@ -93,6 +119,7 @@ struct vl_nic {
 	struct vl_shape in;      /* traffic arriving at the node */
 	char *shaper;            /* [shaper] profile for out, or NULL */
 	char *in_shaper;         /* for in */
+	enum vl_port_security security; /* security= option (UNSET: node's, then switch's) */
 
 	struct vl_loc loc;
 };
@@ -157,6 +184,9 @@ struct vl_node {
 	bool forward;            /* IP forwarding (routers: on by default) */
 	char *nat;               /* router: masquerade out of this NIC, or NULL */
 	struct vl_loc nat_loc;
+	enum vl_port_security security; /* security = on the node */
+	struct vl_loc security_loc;
+	struct vl_acl acl;       /* allow = / deny = in file order */
 
 	struct vl_node_cmd *cmds; /* run/run!/daemon in file order */
 	size_t ncmds, cmds_cap;
@@ -175,6 +205,9 @@ struct vl_switch {
 	int mtu;                   /* 0 = lab default */
 	int vlan_filtering;        /* -1 = auto (on when any port has VLANs) */
 	int pvid;                  /* bridge default PVID (1) */
+	enum vl_port_security security; /* every VM port's default */
+	struct vl_loc security_loc;
+	struct vl_acl acl;         /* rules for every port, after the port's own */
 	struct vl_loc loc;
 
 	/* layer 2 (src/validate.c "switch cables, uplinks", man vlab.ini(5)) */
@@ -190,7 +223,9 @@ struct vl_switch {
 	int uplink_untagged;       /* resolved: untagged VLAN of the uplink port (0 = none) */
 };
 
-enum vl_overlay_type { VL_OVERLAY_VXLAN, VL_OVERLAY_GENEVE };
+enum vl_overlay_type { VL_OVERLAY_VXLAN, VL_OVERLAY_GENEVE, VL_OVERLAY_NVGRE };
+/* "VXLAN", "Geneve", "NVGRE" */
+const char *vl_overlay_type_name(enum vl_overlay_type type);
 enum vl_mtu_policy {
 	VL_MTU_FIX,     /* lower the overlay side's MTU to fit (default) */
 	VL_MTU_STRICT,  /* refuse when the underlay cannot fit the overhead */
@@ -315,6 +350,12 @@ struct vl_lab {
 	int mtu;                    /* default 1500 */
 	bool ipv6;                  /* default on */
 	bool dad;                   /* IPv6 DAD; default off (faster, tests) */
+	/* external = NODE[:IF]: NODE reaches the machine's own network
+	 * (src/external.c); NULL = off. Resolved: ext_node, ext_dev. */
+	char *external;
+	struct vl_loc external_loc;
+	int ext_node;               /* -1 = none */
+	char *ext_dev;              /* IF, default "ext0" */
 	struct vl_loc loc;
 };
 
@@ -344,6 +385,7 @@ struct vl_topology {
 };
 
 void vl_topology_free(struct vl_topology *t);
+void vl_acl_free(struct vl_acl *a);
 
 /* Lookups (linear; callers that loop use indexes resolved by validation). */
 int vl_find_node(const struct vl_topology *t, const char *name);

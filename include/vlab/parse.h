@@ -41,4 +41,11 @@ int vl_parse_bool(const char *s, bool *b);          /* on/off yes/no true/false 
  * says what was expected). */
 int vl_shape_key(const char *name, const char *val, struct vl_shape *sh, const char **hint);
 
+/* Port security (src/secure.c): `security = strict|off` (0, or -1 for
+ * another word); one `allow = ` / `deny = ` value: PROTO [to=PEER]
+ * [port=N[-M]] [sport=N[-M]] [nic=IF] (nic= only on a node): 0, or -1
+ * with *why (allocated) saying what is wrong; r->loc is left to the caller. */
+int vl_security_parse(const char *s, enum vl_port_security *out);
+int vl_acl_parse(const char *val, bool allow, bool on_node, struct vl_acl_rule *r, char **why);
+
 #endif

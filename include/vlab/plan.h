@@ -32,6 +32,8 @@ enum vl_op_kind {
 	VL_OP_MIRROR,   /* tc mirred: copy `dev`'s traffic to u.mirror.to */
 	VL_OP_NAT,      /* nftables masquerade out of `dev` in `ns` */
 	VL_OP_BOND,     /* create bond `dev` in `ns` (members join it as veth peers) */
+	VL_OP_NVGRE,    /* create gretap `dev` (key = VSID << 8) in `ns` */
+	VL_OP_FILTER,   /* one rule of table bridge vlab in `ns` (port security, src/secure.c) */
 	VL_OP__COUNT
 };
 
@@ -48,6 +50,29 @@ struct vl_op_dev {
 					* no IPv6 address generated and no IP
 					* input, so nothing behind the switch
 					* reaches the namespace holding it */
+};
+
+/* One nftables rule in a switch namespace's `table bridge vlab` (port
+ * security and allow/deny, built by src/secure.c, sent by src/nl_nft.c).
+ * Every match given must hold; then the verdict. */
+enum vl_nft_verdict { VL_NFT_ACCEPT, VL_NFT_DROP, VL_NFT_GOTO };
+enum vl_nft_macm { VL_MAC_ANY, VL_MAC_EQ, VL_MAC_NE };
+#define VL_CHAIN_MAX 24
+#define VL_NFT_BASE_CHAIN "ports" /* hook prerouting, priority -200, policy accept */
+struct vl_filter {
+	char chain[VL_CHAIN_MAX];      /* VL_NFT_BASE_CHAIN, "sec-PORT" or "acl-PORT" */
+	char iif[VL_DEVNAME_MAX];      /* meta iifname, "" = any */
+	uint16_t ethertype;            /* meta protocol (host order), 0 = any */
+	unsigned char mac_match;       /* enum vl_nft_macm: ether saddr vs mac */
+	bool arp_sha;                  /* ARP sender hardware address == mac */
+	uint8_t mac[6];
+	struct vl_prefix src;          /* ip/ip6 saddr (ARP: sender IP), family 0 = any */
+	struct vl_prefix dst;          /* ip/ip6 daddr prefix, family 0 = any */
+	uint8_t l4proto;               /* meta l4proto, 0 = any */
+	uint16_t dport[2], sport[2];   /* inclusive ranges, [1] == 0: any */
+	uint8_t icmp_type[2];          /* transport byte 0 range, [1] == 0: any */
+	unsigned char verdict;         /* enum vl_nft_verdict */
+	char target[VL_CHAIN_MAX];     /* VL_NFT_GOTO: the chain */
 };
 
 /* What an operation does to a running lab: plans of `up` only create;
@@ -104,11 +129,28 @@ struct vl_op {
 		struct { struct vl_shape shape; } qdisc;
 		struct { char to[VL_DEVNAME_MAX]; bool ingress, egress; } mirror;
 		struct { int dummy; } nat;
+		struct vl_filter filter;
 	} u;
+};
+
+/* [lab] external: one veth from NODE into the machine's own (root)
+ * namespace, masqueraded there. Not plan ops (the executor works only in
+ * lab namespaces): src/external.c does it after the plan ran, and undoes
+ * it at down/clean. */
+struct vl_external {
+	bool on;
+	char node[VL_NODE_NAME_MAX + 1];
+	char ns[VL_NSNAME_MAX];          /* NODE's namespace */
+	char dev[VL_DEVNAME_MAX];        /* NODE's end (ext0) */
+	char root_dev[VL_DEVNAME_MAX];   /* the machine's end: vl-<lab> */
+	char table[VL_DEVNAME_MAX + 8];  /* nftables table ip vlab_ext_<lab> */
+	struct vl_prefix net;            /* the /30 of the link (198.18.0.0/15) */
+	bool node_nat;                   /* NODE is a router: masquerade the lab out of dev */
 };
 
 struct vl_plan {
 	char lab[VL_LAB_NAME_MAX + 1];
+	struct vl_external ext;
 	struct vl_op *ops;
 	size_t nops, cap;
 	/* namespaces in creation order (also the teardown list) */
@@ -145,6 +187,23 @@ uint32_t vl_tbf_limit(uint64_t rate_bps, uint32_t burst, uint32_t limit);
 /* Fill in the tbf burst and limit a shape runs with on a device of `mtu`
  * (as the plan shows them and the kernel reports them back). */
 void vl_shape_derive(struct vl_shape *sh, int mtu);
+
+/* ---- port security (src/secure.c; parsing in parse.h, checks in validate.h) ----
+ * Filter ops for every secured or ruled port, in the namespace holding
+ * its switch (sw_ns/sw_owner as the planner computed them). */
+void vl_secure_plan(const struct vl_topology *t, struct vl_plan *p,
+		    const char (*sw_ns)[VL_NSNAME_MAX], const char *const *sw_owner);
+/* "table bridge vlab chain acl-web-eth0: ip daddr 10.0.0.3 tcp dport 5432 accept" */
+void vl_filter_describe(const struct vl_op *op, struct vl_buf *out);
+/* the filter's fields into an open JSON object (each starts with ',') */
+void vl_filter_json(const struct vl_op *op, struct vl_buf *out);
+/* NVGRE: the gretap device names of an overlay ("nv<VSID>[-k]"). */
+void vl_nvgre_name(char out[VL_DEVNAME_MAX], uint32_t vsid, int idx);
+
+/* ---- external access (src/external.c) ---- */
+void vl_external_plan(const struct vl_topology *t, struct vl_plan *p);
+/* What it changes on the machine, one line each ("" when off). */
+void vl_external_describe(const struct vl_external *e, struct vl_buf *out);
 
 /* One operation as a JSON object (as in vl_plan_json's "ops"). */
 void vl_op_json(const struct vl_op *op, struct vl_buf *out);

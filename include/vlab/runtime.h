@@ -61,6 +61,7 @@ struct vl_rt_place {
 	char ns[VL_NSNAME_MAX];
 	char dev[VL_DEVNAME_MAX];
 	char owner[VL_NODE_NAME_MAX + 1]; /* node or switch whose namespace it is */
+	bool node_nic;                    /* a node's NIC (out, or in of a [link]), not a switch port */
 	struct vl_shape file;             /* what the file gives there */
 };
 /* 0, or -1 with `err` naming what exists (did-you-mean). */
@@ -68,6 +69,13 @@ int vl_rt_locate(const struct vl_topology *t, const char *node, const char *nic,
 		 struct vl_rt_place *out, struct vl_buf *err);
 /* Split "NODE:NIC"; -1 when malformed. */
 int vl_rt_split(const char *arg, char *node, size_t nn, char *nic, size_t ni);
+
+/* The operations of plan `p` that vl_rt_replumb runs again for node
+ * device `dev` in namespace `ns` (see there), as a plan of their own
+ * (sub->netns = {ns}); the caller frees it (vl_plan_free). */
+struct vl_plan;
+void vl_rt_replumb_ops(const struct vl_plan *p, const char *ns, const char *dev,
+		       struct vl_plan *sub);
 
 /* `key=value` arguments of impair applied to `s` with the file's parsers
  * (vl_shape_key) and checks (vl_shape_check); a value of `none` or `off`
@@ -172,6 +180,16 @@ int vl_rt_shape_read(const char *lab, const char *ns, const char *dev, struct vl
 int vl_rt_shape_set(const char *lab, const char *ns, const char *dev, const struct vl_shape *want);
 /* Administrative up/down of `dev`; *was_up (may be NULL) gets the state before. */
 int vl_rt_admin(const char *lab, const char *ns, const char *dev, bool up, bool *was_up);
+/* A cable is pulled by taking the OTHER end of the node's NIC down (the
+ * switch port, or the far end of a [link]): the NIC keeps IFF_UP and only
+ * loses carrier, as with a real cable, so it keeps its addresses and the
+ * routes through it. A device that does go down (the far end of a [link])
+ * loses its IPv6 addresses and every route through it; vl_rt_replumb puts
+ * back, from the lab's plan of `t`, the addresses of node device `dev`
+ * in namespace `ns` (and of its sub-interfaces) and the node's routes
+ * through them (by dev, or a gateway on their subnets); what exists stays.
+ * 0, or -1 after printing why. */
+int vl_rt_replumb(const struct vl_topology *t, const char *ns, const char *dev);
 /* "rate=.. (file: ..)": one direction, read back from the kernel. */
 double vl_rt_now(void); /* wall clock, seconds */
 

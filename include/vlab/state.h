@@ -100,6 +100,9 @@ char *vl_resolve_lab(const char *arg);
  * sorted. Names the state `st` lists (may be NULL) that exist without the
  * mark are reported on stderr as left alone, never returned. */
 void vl_lab_netns(const char *lab, const struct vl_state *st, struct vl_strv *out);
+/* vl_lab_netns with the lab's own state; true when the lab is there at all
+ * (state, namespaces or its state directory), as the observers ask. */
+bool vl_lab_live_netns(const char *lab, struct vl_strv *out);
 /* Node name of a lab namespace ("vlab-dc-web1" -> "web1"). */
 const char *vl_ns_node(const char *lab, const char *ns);
 

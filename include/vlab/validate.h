@@ -8,6 +8,11 @@
 #include "vlab/model.h"
 
 size_t vl_validate(struct vl_topology *t, struct vl_diags *d);
+/* Port security (src/secure.c): checks security and allow/deny, resolves
+ * their peers to addresses; vl_validate calls it after addresses exist. */
+void vl_secure_validate(struct vl_topology *t, struct vl_diags *d);
+/* [lab] external (src/external.c): resolves NODE and IF. */
+void vl_external_validate(struct vl_topology *t, struct vl_diags *d);
 
 /* Encapsulation overhead in bytes for an overlay over an underlay of the
  * given address family (50 over IPv4, 70 over IPv6). */

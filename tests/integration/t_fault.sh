@@ -1,7 +1,9 @@
 #!/bin/bash
 # vlab fault: a flap that ends by itself leaves the lab exactly as before;
 # fault --stop, SIGTERM and vlab down end a fault process (it is gone, the
-# cable back); loss/delay faults need netem (refused without it, nothing
+# cable back); a flap on a NIC with IPv4 and IPv6 addresses and routes
+# through it (on a switch, and on a [link]) leaves them exactly as they
+# were and reach over IPv6 and through the gateways works; loss/delay faults need netem (refused without it, nothing
 # started; applied and undone with it). down after all leaves nothing.
 . "$(dirname "$0")/lib.sh"
 before=$(snapshot)
@@ -73,6 +75,35 @@ else
 	pings $L a 10.88.0.2 || fail "a cannot reach b after the loss fault"
 	[ "$(looks)" = "$s0" ] || { diff <(echo "$s0") <(looks); fail "the loss fault did not restore"; }
 fi
+
+# flaps on NICs with IPv4+IPv6 addresses, gateways and a static route
+lab_up linkgw
+G=itlgw
+view() { # NODE: its addresses and routes as the kernel has them
+	$IP -n vlab-$G-$1 -o addr show | sed 's/ *\\.*//; s/^[0-9]*: *//' | sort
+	$IP -n vlab-$G-$1 route show
+	$IP -n vlab-$G-$1 -6 route show
+}
+lower_up() { $IP -n vlab-$G-$1 -o link show "$2" | grep -q LOWER_UP; }
+no_fault_g() { ! "$VLAB" status $G | grep -q '\* fault'; }
+v1=$(view pc1) v3=$(view pc3) vr=$(view r1)
+echo "$v3" | grep -q 'inet6 fd43::2/64' && echo "$v3" | grep -q '^default via fd43::1' ||
+	fail "pc3 lacks its IPv6 address or gateway to begin with: $v3"
+"$VLAB" fault $G pc1:eth0 flap 200ms for 1s >/dev/null || fail "fault flap pc1"
+"$VLAB" fault $G pc3:eth0 flap 200ms for 1s >/dev/null || fail "fault flap pc3"
+"$VLAB" fault $G r1:eth2 flap 300ms for 1s >/dev/null || fail "fault flap r1:eth2"
+wait_until 15 no_fault_g || fail "the flaps (1s) still run after 15 s"
+for n in pc1:eth0 pc3:eth0 r1:eth2; do
+	wait_until 10 lower_up ${n%:*} ${n#*:} || fail "$n has no carrier after the flap"
+done
+[ "$(view pc1)" = "$v1" ] || { diff <(echo "$v1") <(view pc1); fail "pc1: not as before after its flap"; }
+[ "$(view pc3)" = "$v3" ] || { diff <(echo "$v3") <(view pc3); fail "pc3: not as before after the flaps"; }
+[ "$(view r1)" = "$vr" ] || { diff <(echo "$vr") <(view r1); fail "r1: not as before after the flaps"; }
+pings $G pc1 fd42::10 || fail "pc1 cannot reach pc2 via its IPv6 gateway after the flap"
+pings $G pc1 10.42.0.10 || fail "pc1 cannot reach pc2 via its gateway after the flap"
+pings $G pc3 fd42::10 || fail "pc3 cannot reach pc2 via its IPv6 gateway after the flap"
+pings $G pc3 10.42.0.10 || fail "pc3 cannot reach pc2 via its gateway after the flap"
+"$VLAB" down $G >/dev/null || fail "down $G"
 
 # down ends a running fault process
 out=$("$VLAB" fault $L a:eth0 flap 100ms) || fail "fault flap 100ms: $out"

@@ -25,7 +25,7 @@ log() { echo "qemu: $*" >&2; }
 BOOT_MODULES="virtio_pci 9pnet_virtio 9p crc32c_generic
 	veth bridge 8021q vxlan geneve macvlan vrf
 	sch_netem sch_tbf sch_htb sch_ingress cls_u32 act_mirred
-	nf_tables nft_masq nft_nat nft_chain_nat"
+	nf_tables nft_masq nft_nat nft_chain_nat ip_gre nft_meta_bridge"
 # Loaded by init with parameters: no default dummy0, ifb0, ifb1, bond0.
 PARAM_MODULES="dummy ifb bonding"
 # Shipped but not loaded: the kernel autoloads them on first use through

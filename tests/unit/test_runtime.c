@@ -69,6 +69,60 @@ static const char *lab_text =
 	"[router s]\n"
 	"[link rs]\na = r eth1 10.9.0.1/30 in_rate=2mbit\nb = s eth1 10.9.0.2/30 in_rate=1mbit\n";
 
+static struct vl_topology *load(const char *text);
+
+/* What link up puts back on a node device that was down: its addresses,
+ * those of sub-interfaces on it, the routes by dev or via a gateway on
+ * their subnets; nothing of the node's other NICs. */
+static void test_replumb_ops(void **state)
+{
+	(void)state;
+	struct vl_topology *t = load(
+		"[lab]\nname = rp\n[switch s1]\n[switch s2]\n"
+		"[vm p]\nnic = eth0 s1 10.1.0.5/24 fd01::5/64\nnic = eth1 s2 10.2.0.5/24\n"
+		"sub = eth1.7 10.3.0.5/24\n"
+		"gateway = 10.1.0.1\ngateway6 = fd01::1\nroute = 10.7.0.0/16 via 10.2.0.1\n"
+		"route = 172.16.0.0/24 dev eth1\nroute = 10.8.0.0/16 via 10.3.0.1\n"
+		"[vm q]\nnic = eth0 s1 10.1.0.6/24\ngateway = 10.1.0.1\n");
+	struct vl_plan p = {0}, sub;
+	struct vl_diags d = {0};
+	assert_int_equal(vl_plan_build(t, &p, &d), 0);
+	struct vl_buf b = {0};
+	vl_rt_replumb_ops(&p, "vlab-rp-p", "eth0", &sub);
+	assert_int_equal(sub.netns.n, 1);
+	assert_string_equal(sub.netns.v[0], "vlab-rp-p");
+	for (size_t i = 0; i < sub.nops; i++) {
+		vl_op_describe(&sub.ops[i], &b);
+		vl_buf_add(&b, "\n");
+	}
+	assert_string_equal(b.s, "vlab-rp-p: addr 10.1.0.5/24 dev eth0\n"
+				 "vlab-rp-p: addr fd01::5/64 dev eth0 nodad\n"
+				 "vlab-rp-p: route default via 10.1.0.1\n"
+				 "vlab-rp-p: route default (ipv6) via fd01::1\n");
+	vl_plan_free(&sub);
+	vl_buf_free(&b);
+	b = (struct vl_buf){0};
+	vl_rt_replumb_ops(&p, "vlab-rp-p", "eth1", &sub);
+	for (size_t i = 0; i < sub.nops; i++) {
+		vl_op_describe(&sub.ops[i], &b);
+		vl_buf_add(&b, "\n");
+	}
+	assert_non_null(strstr(b.s, "addr 10.2.0.5/24 dev eth1\n"));
+	assert_non_null(strstr(b.s, "addr 10.3.0.5/24 dev eth1.7\n"));
+	assert_non_null(strstr(b.s, "route 10.7.0.0/16 via 10.2.0.1\n"));
+	assert_non_null(strstr(b.s, "route 172.16.0.0/24 dev eth1\n"));
+	assert_non_null(strstr(b.s, "route 10.8.0.0/16 via 10.3.0.1\n"));
+	assert_null(strstr(b.s, "eth0"));
+	assert_null(strstr(b.s, "default"));
+	assert_int_equal(sub.nops, 5);
+	vl_plan_free(&sub);
+	vl_buf_free(&b);
+	vl_diags_free(&d);
+	vl_plan_free(&p);
+	vl_topology_free(t);
+	free(t);
+}
+
 static struct vl_topology *load(const char *text)
 {
 	struct vl_topology *t = xcalloc(1, sizeof(*t));
@@ -124,11 +178,15 @@ static void test_locate_agrees_with_plan(void **state)
 	assert_int_equal(vl_rt_locate(t, "a", "eth0", VL_DIR_IN, &pl, &err), 0);
 	assert_string_equal(pl.ns, "vlab-rt-hv");
 	assert_string_equal(pl.dev, "a-eth0");
+	assert_false(pl.node_nic); /* a switch port: link pulls it, the NIC stays up */
+	assert_int_equal(vl_rt_locate(t, "a", "eth0", VL_DIR_OUT, &pl, &err), 0);
+	assert_true(pl.node_nic);
 	assert_int_equal(vl_rt_locate(t, "hv", "eth0", VL_DIR_IN, &pl, &err), 0);
 	assert_string_equal(pl.ns, "vlab-rt-core"); /* a standalone switch's own namespace */
 	assert_int_equal(vl_rt_locate(t, "s", "eth1", VL_DIR_IN, &pl, &err), 0);
 	assert_string_equal(pl.ns, "vlab-rt-r");
 	assert_string_equal(pl.dev, "eth1");
+	assert_true(pl.node_nic); /* a [link]'s far end: a node's NIC */
 	assert_int_equal(pl.file.rate_bps, 1000000);
 	assert_int_equal(vl_rt_locate(t, "s", "eth1", VL_DIR_OUT, &pl, &err), 0);
 	assert_string_equal(pl.ns, "vlab-rt-s");
@@ -318,6 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_impair_args),
 		cmocka_unit_test(test_locate_agrees_with_plan),
+		cmocka_unit_test(test_replumb_ops),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_changes_roundtrip),
 		cmocka_unit_test(test_fault_parse),
