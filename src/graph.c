@@ -140,6 +140,58 @@ static void port_lines(struct label *l, const struct vl_nic *nic)
 	vl_buf_free(&b);
 }
 
+/* One allow/deny rule as the file says it, words only. */
+static void rule_text(struct vl_buf *o, const struct vl_acl_rule *r)
+{
+	static const char *const proto[] = {
+		[VL_ACL_ANY] = "", [VL_ACL_TCP] = " tcp", [VL_ACL_UDP] = " udp",
+		[VL_ACL_ICMP] = " icmp",
+	};
+	vl_buf_printf(o, "%s%s", r->allow ? "allow" : "deny", proto[r->proto]);
+	if (r->peer)
+		vl_buf_printf(o, " to %s", r->peer);
+	if (r->dport[0] || r->dport[1])
+		vl_buf_printf(o, r->dport[1] != r->dport[0] ? " port %u-%u" : " port %u",
+			      r->dport[0], r->dport[1]);
+	if (r->sport[0] || r->sport[1])
+		vl_buf_printf(o, r->sport[1] != r->sport[0] ? " sport %u-%u" : " sport %u",
+			      r->sport[0], r->sport[1]);
+}
+
+/* The rules of a node's port (its own, for every NIC or this one), at most
+ * three lines, then how many more. */
+static void acl_lines(struct label *l, const struct vl_acl *a, const char *nic)
+{
+	size_t shown = 0, more = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct vl_acl_rule *r = &a->v[i];
+		if (r->nic && nic && strcmp(r->nic, nic))
+			continue;
+		if (shown == 3) {
+			more++;
+			continue;
+		}
+		struct vl_buf b = {0};
+		rule_text(&b, r);
+		label_line(l, "%s", b.s);
+		vl_buf_free(&b);
+		shown++;
+	}
+	if (more)
+		label_line(l, "(+%zu rules)", more);
+}
+
+/* Port security of NODE:NIC when it is not its switch's (the switch's
+ * own shows on the switch), and the node's rules. */
+static void security_lines(struct label *l, const struct vl_node *n, const struct vl_nic *c,
+			   const struct vl_switch *s)
+{
+	enum vl_port_security sec = c->security ? c->security : n->security;
+	if (sec && sec != (s->security ? s->security : VL_SEC_OFF))
+		label_line(l, "%s", sec == VL_SEC_STRICT ? "port security" : "no port security");
+	acl_lines(l, &n->acl, c->name);
+}
+
 /* ---- what is drawn where ----------------------------------------------- */
 
 struct chain {
@@ -762,6 +814,29 @@ static void emit_switch(const struct g *g, int si, const char *indent)
 		row(o, NULL, r.s);
 		r.len = 0;
 	}
+	if (s->security == VL_SEC_STRICT) {
+		vl_buf_add(&r, "port security");
+		row(o, NULL, r.s);
+		r.len = 0;
+	}
+	if (s->acl.n) {
+		struct label al = {0};
+		acl_lines(&al, &s->acl, NULL);
+		for (char *line = al.b.s, *nl; line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = 0;
+			if (r.s)
+				r.s[0] = 0;
+			r.len = 0;
+			html(&r, line);
+			row(o, NULL, r.s);
+		}
+		vl_buf_free(&al.b);
+		r.len = 0;
+		if (r.s)
+			r.s[0] = 0;
+	}
 	if (s->stp) {
 		vl_buf_add(&r, "STP on");
 		if (s->priority >= 0)
@@ -836,10 +911,17 @@ static void emit_vteps_of_host(const struct g *g, int hi)
 			if (!ov->host_idx || ov->host_idx[a] != hi)
 				continue;
 			char dev[VL_DEVNAME_MAX];
-			vl_vtep_name(dev, ov->type == VL_OVERLAY_GENEVE, ov->vni, 0);
+			if (ov->type == VL_OVERLAY_NVGRE)
+				vl_nvgre_name(dev, ov->vni, 0);
+			else
+				vl_vtep_name(dev, ov->type == VL_OVERLAY_GENEVE, ov->vni, 0);
 			struct label l = {0};
 			label_line(&l, "VTEP");
-			label_line(&l, "%s", dev);
+			if (ov->type != VL_OVERLAY_VXLAN && ov->nswitches > 2)
+				/* no FDB: a device per remote VTEP, dev-1 .. dev-N */
+				label_line(&l, "%s-1..%zu", dev, ov->nswitches - 1);
+			else
+				label_line(&l, "%s", dev);
 			vl_buf_add(o, "\t\t");
 			vtep_id(o, ov, a);
 			vl_buf_printf(o, " [shape=cds, style=filled, fillcolor=\"#eef4ff\", color=%s, "
@@ -939,6 +1021,7 @@ static void emit_nic_edges(const struct g *g)
 			const struct vl_switch *s = &t->switches[nic->sw_idx];
 			struct label l = {0};
 			port_lines(&l, nic);
+			security_lines(&l, n, nic, s);
 			const char *live = live_lines(g, n->name, nic->name, &l);
 			vl_buf_add(o, "\t");
 			/* guest -- vSwitch (a router: vSwitch -- router); outside the
@@ -1093,12 +1176,13 @@ static void emit_overlays(const struct g *g)
 	struct vl_buf *o = g->out;
 	for (size_t i = 0; i < t->noverlays; i++) {
 		const struct vl_overlay *ov = &t->overlays[i];
-		const char *type = ov->type == VL_OVERLAY_GENEVE ? "Geneve" : "VXLAN";
+		const char *type = vl_overlay_type_name(ov->type);
 		const char *col = ov_color(t, ov);
 		struct label sl = {0};
 		if (strcasecmp(ov->name, type)) /* an overlay named "vxlan" says it once */
 			label_line(&sl, "%s", ov->name);
-		label_line(&sl, "%s VNI %u", type, ov->vni);
+		label_line(&sl, "%s %s %u", type, ov->type == VL_OVERLAY_NVGRE ? "VSID" : "VNI",
+			   ov->vni);
 		if (ov->group.family) {
 			char gr[64];
 			vl_prefix_format(&ov->group, gr, sizeof(gr), false);

@@ -272,6 +272,36 @@ static void test_layer2_lab(void **state)
 	topo_free(t);
 }
 
+/* Port security: the switch's on the switch, a port that differs and a
+ * node's rules on its cable. NVGRE: VSID, one device per remote VTEP. */
+static void test_security_nvgre(void **state)
+{
+	(void)state;
+	struct vl_topology *t = parse("[lab]\nname = sec\nipv6 = off\n"
+				      "[switch fabric]\n"
+				      "[host hv1..3]\nnic = eth0 fabric 192.168.0.$i/24 mtu=1600\n"
+				      "[switch vs1..3]\nhost = hv$i\nsecurity = strict\n"
+				      "deny = udp to=10.0.0.0/24 port=53\n"
+				      "[overlay t]\ntype = nvgre\nvni = 77\nswitches = vs1 vs2 vs3\n"
+				      "[vm web]\nhost = hv1\nnic = eth0 vs1 10.0.0.1/24\n"
+				      "allow = tcp to=db port=5432\n"
+				      "[vm db]\nhost = hv2\nnic = eth0 vs2 10.0.0.2/24 security=off\n"
+				      "[vm c]\nhost = hv3\nnic = eth0 vs3 10.0.0.3/24\n");
+	char *dot = draw(t, NULL);
+	check_all(t, dot, "security");
+	assert_non_null(strstr(dot, ">port security</TD>"));
+	assert_non_null(strstr(dot, ">deny udp to 10.0.0.0/24 port 53</TD>"));
+	assert_non_null(strstr(dot, "\"n:web\":\"i0\" -- \"s:vs1\" [penwidth=1, "
+				    "label=\"allow tcp to db port 5432\"]"));
+	assert_non_null(strstr(dot, "\"n:db\":\"i0\" -- \"s:vs2\" [penwidth=1, "
+				    "label=\"no port security\"]"));
+	assert_non_null(strstr(dot, "\"n:c\":\"i0\" -- \"s:vs3\" [penwidth=1]"));
+	assert_non_null(strstr(dot, "label=\"t\\nNVGRE VSID 77\""));
+	assert_non_null(strstr(dot, "label=\"VTEP\\nnv77-1..2\""));
+	free(dot);
+	topo_free(t);
+}
+
 /* Names equal to the words vlab would add: nothing is said twice. */
 static void test_no_repeated_words(void **state)
 {
@@ -430,6 +460,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overlay_lab),
 		cmocka_unit_test(test_layer2_lab),
+		cmocka_unit_test(test_security_nvgre),
 		cmocka_unit_test(test_no_repeated_words),
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_live),
