@@ -250,7 +250,7 @@ _vlab()
 			local IFS=$'\n'
 			COMPREPLY=($(compgen -f -- "$cur"))
 		elif [[ $cur == -* ]]; then
-			_vlab_words "--svg" "$cur"
+			_vlab_words "--svg --all" "$cur"
 		elif ((${#args[@]} == 0)); then
 			_vlab_words "$(_vlab_labs)" "$cur"
 			_vlab_files "$cur"

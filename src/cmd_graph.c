@@ -1,7 +1,9 @@
-/* vlab graph FILE|LAB [--svg OUT]: the topology as Graphviz DOT on stdout,
- * or rendered to SVG by running Graphviz's dot (a viewer, not lab
+/* vlab graph FILE|LAB [--all] [--svg OUT]: the topology as Graphviz DOT on
+ * stdout, or rendered to SVG by running Graphviz's dot (a viewer, not lab
  * building). For a running LAB, the topology it runs from as recorded
- * (its copy under /run/vlab, with `vlab migrate`'s placements). */
+ * (its copy under /run/vlab, with `vlab migrate`'s placements) and what
+ * was changed since (/run/vlab/LAB/changes: cables pulled with `vlab
+ * link`, faults still running, `vlab impair` shaping). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "vlab/graph.h"
 #include "vlab/state.h"
 #include "vlab/observe.h"
+#include "vlab/runtime.h"
 
 #define DOT_PATH "/usr/bin/dot"
 
@@ -88,6 +91,7 @@ static int render_svg(const struct vl_buf *dot, const char *out)
 int cmd_graph(int argc, char **argv)
 {
 	const char *file = NULL, *svg = NULL;
+	struct vl_graph_opts opts = {0};
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--svg")) {
@@ -96,6 +100,8 @@ int cmd_graph(int argc, char **argv)
 				return VL_EXIT_USAGE;
 			}
 			svg = argv[++i];
+		} else if (!strcmp(argv[i], "--all")) {
+			opts.all = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "vlab graph: unknown option \"%s\"\n", argv[i]);
 			vl_usage(stderr, "graph");
@@ -119,6 +125,7 @@ int cmd_graph(int argc, char **argv)
 		       (stat(file, &sb) == 0 && S_ISREG(sb.st_mode));
 	struct vl_topology *t;
 	struct vl_buf dot = {0};
+	struct vl_changes live = {0};
 	if (is_file) {
 		t = vl_load(file, false);
 	} else {
@@ -132,12 +139,20 @@ int cmd_graph(int argc, char **argv)
 		vl_state_free(&st);
 		vl_buf_printf(&dot, "// running lab %s as recorded (placements after vlab migrate)\n",
 			      file);
+		/* what changed since: a missing file is no change; faults whose
+		 * process is gone are not drawn */
+		vl_changes_read(file, &live);
+		vl_changes_prune(&live);
+		opts.running = file;
+		opts.live = &live;
 	}
 	if (!t) {
 		vl_buf_free(&dot);
+		vl_changes_free(&live);
 		return VL_EXIT_FAIL;
 	}
-	vl_graph_dot(t, &dot);
+	vl_graph_dot_opts(t, &opts, &dot);
+	vl_changes_free(&live);
 	vl_topology_free(t);
 	free(t);
 

@@ -20,7 +20,7 @@ struct command {
 static const struct command commands[] = {
 	{"check", cmd_check, "FILE [--json]", "validate a topology; print every problem with its line"},
 	{"plan", cmd_plan, "FILE [--json] [--teardown] [--against LAB]", "print the kernel operations `up` would run"},
-	{"graph", cmd_graph, "FILE|LAB [--svg OUT]", "print the topology (of a running LAB: as it runs) as Graphviz DOT"},
+	{"graph", cmd_graph, "FILE|LAB [--all] [--svg OUT]", "print the topology (of a running LAB: as it runs) as Graphviz DOT"},
 	{"up", cmd_up, "[--yes] FILE", "build the lab in the kernel (root)"},
 	{"apply", cmd_apply, "FILE [--dry-run [--json]]", "change a running lab into what its edited FILE says (root)"},
 	{"migrate", cmd_migrate, "LAB VM HOST [--switch SW] [--dry-run]", "move a running VM to another host (root)"},

@@ -824,6 +824,9 @@ static void test_print_json(void **state)
 	topo_free(t);
 }
 
+/* The picture of the hand-built rich model (tests/unit/test_graph.c draws
+ * parsed labs): hosts are boxes with their NICs, vSwitches, VTEPs and
+ * guests; addresses are node rows; cables carry VLANs and shaping. */
 static void test_graph(void **state)
 {
 	(void)state;
@@ -832,13 +835,27 @@ static void test_graph(void **state)
 	vl_graph_dot(t, &b);
 	assert_true(!strncmp(b.s, "graph \"dc\" {", 12));
 	assert_non_null(strstr(b.s, "subgraph \"cluster_hv1\""));
-	assert_non_null(strstr(b.s, "\"n:web1\" -- \"s:vs1\" [label=\"eth0\\n10.0.10.2/24\\n"
-				    "vlan 10\\nout: rate=100mbit delay=5ms\\nin: loss=1%\"]"));
-	assert_non_null(strstr(b.s, "trunk 10,20 native 5"));
-	assert_non_null(strstr(b.s, "\"s:vs1\" -- \"s:vs2\" [style=dashed"));
-	assert_non_null(strstr(b.s, "ov5010 vxlan 5010\\nvlan 10"));
-	assert_non_null(strstr(b.s, "\"n:web1\" -- \"n:mon\" [style=dotted"));
-	assert_non_null(strstr(b.s, "\"n:r1\" -- \"n:ext\" [penwidth=2"));
+	/* web1's port: access VLAN and shaping on the cable, address in the node */
+	assert_non_null(strstr(b.s, "\"n:web1\":\"i0\" -- \"s:vs1\" [penwidth=1, label=\"vlan 10\"]"));
+	/* shaping is the NIC's: small rows under it, not text on the cable */
+	assert_non_null(strstr(b.s, ">eth0 10.0.10.2/24</TD></TR><TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">"
+				    "<FONT POINT-SIZE=\"8\" COLOR=\"#8a4b00\">&nbsp;&nbsp;out: rate=100mbit "
+				    "delay=5ms</FONT>"));
+	assert_non_null(strstr(b.s, "&nbsp;&nbsp;in: loss=1%</FONT>"));
+	assert_non_null(strstr(b.s, ">eth0 10.0.10.2/24</TD>"));
+	assert_non_null(strstr(b.s, "label=\"trunk 10,20 native 5\""));
+	assert_non_null(strstr(b.s, "&nbsp;&nbsp;eth0.20 10.0.20.2/24"));
+	/* the overlay: a VTEP per host, tied to its underlay NIC, and the segment */
+	assert_non_null(strstr(b.s, "\"v:ov5010:vs1\" -- \"h:hv1:eth0\" [color=blue"));
+	assert_non_null(strstr(b.s, "\"v:ov5010:vs1\" -- \"o:ov5010\" [style=dashed"));
+	assert_non_null(strstr(b.s, "\"s:vs1\" -- \"v:ov5010:vs1\" [color=blue, fontcolor=blue, "
+				    "label=\"vlan 10\"]"));
+	assert_non_null(strstr(b.s, "label=\"ov5010\\nVXLAN VNI 5010\""));
+	assert_non_null(strstr(b.s, "\"n:web1\":\"i0\" -- \"n:mon\":\"i0\" [style=dotted"));
+	assert_non_null(strstr(b.s, "mirror m1 (in+out)"));
+	assert_non_null(strstr(b.s, "-- \"n:ext\":\"i0\" [penwidth=2, label=\"l1\"]"));
+	assert_non_null(strstr(b.s, "&nbsp;&nbsp;in: delay=20ms</FONT>"));
+	assert_non_null(strstr(b.s, "up 172.16.0.1/24 <I>(NAT)</I>"));
 	/* hv1's cluster holds vs1 and web1; r1 (standalone) is outside */
 	const char *c1 = strstr(b.s, "subgraph \"cluster_hv1\"");
 	const char *end = strstr(c1, "\n\t}\n");
