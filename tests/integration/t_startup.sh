@@ -11,8 +11,12 @@
 tmp=$(mktemp -d)
 L=runst
 nonce="runst-$$-$RANDOM$RANDOM"
-forget() { # drop this run's approvals (the file is root's, 0600)
+[ -d /var/lib/vlab ] && had_dir=1 || had_dir=0
+forget() { # drop this run's approvals (the file is root's, 0600), and what it made
 	[ -f /var/lib/vlab/approved ] && sed -i "/$nonce/d" /var/lib/vlab/approved
+	[ -s /var/lib/vlab/approved ] || rm -f /var/lib/vlab/approved
+	[ $had_dir = 1 ] || rmdir /var/lib/vlab 2>/dev/null
+	return 0
 }
 trap 'cleanup_labs; "$VLAB" down $L >/dev/null 2>&1; forget; rm -rf "$tmp"' EXIT
 

@@ -14,7 +14,21 @@
 tops=$(cd "$HERE/../../topologies" && pwd)
 sols=$(cd "$HERE/../solutions" && pwd)
 tmp=$(mktemp -d)
-trap 'cleanup_labs; rm -rf "$tmp"' EXIT
+# `vlab test --yes` remembers the labs' startup commands as approved in
+# /var/lib/vlab/approved: put that file back as it was (a test run leaves
+# no state behind).
+appr=/var/lib/vlab/approved
+if [ -e "$appr" ]; then cp -p "$appr" "$tmp/approved"; fi
+[ -d /var/lib/vlab ] && appr_dir=1 || appr_dir=0
+restore_approved() {
+	if [ -e "$tmp/approved" ]; then
+		cp -p "$tmp/approved" "$appr"
+	else
+		rm -f "$appr"
+		[ $appr_dir = 1 ] || rmdir /var/lib/vlab 2>/dev/null
+	fi
+}
+trap 'cleanup_labs; restore_approved; rm -rf "$tmp"' EXIT
 mem_mb=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
 before=$(snapshot)
 passed=0 skipped=() failed=()
