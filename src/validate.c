@@ -939,6 +939,22 @@ static void check_bonds(struct vctx *v)
 	}
 }
 
+/* Record the VLANs of one switch port (access, native, trunk) as used,
+ * the first time each is seen, with where (line) and by whom. */
+static void port_vlans_used(const struct vl_nic *c, const char *name, bool *used, int *line,
+			    const char **who)
+{
+	int vids[2] = {c->access_vlan, c->native_vlan};
+	for (size_t k = 0; k < 2 + c->ntrunk; k++) {
+		int vid = k < 2 ? vids[k] : c->trunk[k - 2];
+		if (vid && !used[vid]) {
+			used[vid] = true;
+			line[vid] = c->loc.line;
+			who[vid] = name;
+		}
+	}
+}
+
 /* The VLANs used on switch si by its ports, cables and overlays. */
 static void switch_vlans_used(struct vctx *v, int si, bool *used, int *line, const char **who)
 {
@@ -946,40 +962,14 @@ static void switch_vlans_used(struct vctx *v, int si, bool *used, int *line, con
 	for (size_t i = 0; i < t->nnodes; i++)
 		for (size_t j = 0; j < t->nodes[i].nnics; j++) {
 			const struct vl_nic *c = &t->nodes[i].nics[j];
-			if (c->sw_idx != si)
-				continue;
-			int vids[2] = {c->access_vlan, c->native_vlan};
-			for (int k = 0; k < 2; k++)
-				if (vids[k] && !used[vids[k]]) {
-					used[vids[k]] = true;
-					line[vids[k]] = c->loc.line;
-					who[vids[k]] = t->nodes[i].name;
-				}
-			for (size_t k = 0; k < c->ntrunk; k++)
-				if (!used[c->trunk[k]]) {
-					used[c->trunk[k]] = true;
-					line[c->trunk[k]] = c->loc.line;
-					who[c->trunk[k]] = t->nodes[i].name;
-				}
+			if (c->sw_idx == si)
+				port_vlans_used(c, t->nodes[i].name, used, line, who);
 		}
 	for (size_t i = 0; i < t->nlinks; i++)
 		for (int e = 0; e < 2; e++) {
 			const struct vl_nic *c = t->links[i].port[e];
-			if (!c || t->links[i].sw_idx[e] != si)
-				continue;
-			int vids[2] = {c->access_vlan, c->native_vlan};
-			for (int k = 0; k < 2; k++)
-				if (vids[k] && !used[vids[k]]) {
-					used[vids[k]] = true;
-					line[vids[k]] = c->loc.line;
-					who[vids[k]] = t->links[i].name;
-				}
-			for (size_t k = 0; k < c->ntrunk; k++)
-				if (!used[c->trunk[k]]) {
-					used[c->trunk[k]] = true;
-					line[c->trunk[k]] = c->loc.line;
-					who[c->trunk[k]] = t->links[i].name;
-				}
+			if (c && t->links[i].sw_idx[e] == si)
+				port_vlans_used(c, t->links[i].name, used, line, who);
 		}
 	for (size_t i = 0; i < t->noverlays; i++) {
 		const struct vl_overlay *o = &t->overlays[i];
