@@ -250,7 +250,7 @@ int vl_apply_begin(const char *lab, bool dry, int *lock, struct vl_state *st)
 {
 	*lock = -1;
 	if (!dry) {
-		*lock = vl_state_lock(lab, false, NULL);
+		*lock = vl_state_lock_wait(lab, false, NULL, VL_LOCK_WAIT);
 		if (*lock == -EWOULDBLOCK) {
 			fprintf(stderr, "vlab: lab %s is busy: another vlab command is working on it\n",
 				lab);

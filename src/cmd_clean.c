@@ -161,7 +161,7 @@ static void clean_lab(const char *lab, bool all, bool dry, struct totals *t)
 
 	/* dry: lock only what exists; real: create the lock, so no `up` can
 	 * start on this lab while we remove it */
-	int lock = vl_state_lock(lab, !dry, NULL);
+	int lock = vl_state_lock_wait(lab, !dry, NULL, VL_LOCK_WAIT);
 	if (lock == -EWOULDBLOCK) {
 		printf("vlab: lab %s is busy (another vlab command holds its lock): skipped\n", lab);
 		t->busy++;

@@ -37,7 +37,7 @@ int cmd_down(int argc, char **argv)
 	 * yet: an `up` that just started holds it (or will find us holding
 	 * it), so we never delete what a running `up` is making. */
 	bool made_dir = false;
-	int lock = vl_state_lock(lab, true, &made_dir);
+	int lock = vl_state_lock_wait(lab, true, &made_dir, VL_LOCK_WAIT);
 	if (lock == -EWOULDBLOCK) {
 		fprintf(stderr, "vlab: lab %s is busy: another vlab command is working on it; "
 			"nothing removed\n", lab);

@@ -65,7 +65,7 @@ static int flap_set(const struct job *j, bool up, bool *was_up)
  * -1 when another command held the lock all the while. */
 static int take(const struct job *j, int *lock, bool drop_record)
 {
-	*lock = vl_rt_lock(j->lab, VL_RT_LOCK_WAIT);
+	*lock = vl_state_lock_wait(j->lab, false, NULL, VL_LOCK_WAIT);
 	if (*lock == -EWOULDBLOCK)
 		return -1;
 	if (*lock < 0)
@@ -196,7 +196,7 @@ static int stop_faults(const char *cmd, const char *labarg, const char *which)
 		if (vl_proc_is(f->pid, f->start) && kill((pid_t)f->pid, SIGTERM) == 0)
 			n++;
 	}
-	double until = vl_mono_s() + VL_RT_LOCK_WAIT + 5;
+	double until = vl_mono_s() + VL_LOCK_WAIT + 5;
 	for (size_t i = 0; i < c.nfaults; i++) {
 		struct vl_rt_fault *f = &c.faults[i];
 		if (which && (strcmp(f->node, node) || strcmp(f->nic, nic)))

@@ -1098,7 +1098,7 @@ int cmd_test(int argc, char **argv)
 	}
 	/* up holds the signals once the lab is up: the test run takes them */
 	vl_sig_release();
-	lock = vl_state_lock(lab, false, NULL);
+	lock = vl_state_lock_wait(lab, false, NULL, VL_LOCK_WAIT);
 	if (lock < 0) {
 		fprintf(stderr, "vlab: lab %s is %s\n", lab, lock == -EWOULDBLOCK ?
 			"busy: another vlab command is working on it; wait for it to end and run "

@@ -27,18 +27,6 @@ double vl_rt_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int vl_rt_lock(const char *lab, double wait_s)
-{
-	double until = vl_mono_s() + wait_s;
-	for (;;) {
-		int fd = vl_state_lock(lab, false, NULL);
-		if (fd != -EWOULDBLOCK || vl_mono_s() >= until)
-			return fd;
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-}
-
 int vl_rt_open(const char *cmd, const char *arg, bool lock, struct vl_rt_lab *L)
 {
 	memset(L, 0, sizeof(*L));
@@ -82,7 +70,7 @@ int vl_rt_open(const char *cmd, const char *arg, bool lock, struct vl_rt_lab *L)
 			"is taken as \"the file\"\n", cmd, L->file, L->lab);
 	if (!lock)
 		return 0;
-	L->lock = vl_rt_lock(L->lab, VL_RT_LOCK_WAIT);
+	L->lock = vl_state_lock_wait(L->lab, false, NULL, VL_LOCK_WAIT);
 	if (L->lock == -EWOULDBLOCK) {
 		fprintf(stderr, "vlab %s: lab %s is busy: another vlab command is working on it; "
 			"nothing changed (try again)\n", cmd, L->lab);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vlab/cmd.h"
@@ -124,6 +125,18 @@ int vl_state_lock(const char *lab, bool create, bool *created_dir)
 		close(fd);
 		if (!create)
 			return -ENOENT;
+	}
+}
+
+int vl_state_lock_wait(const char *lab, bool create, bool *created_dir, double wait_s)
+{
+	double until = vl_mono_s() + wait_s;
+	for (;;) {
+		int fd = vl_state_lock(lab, create, created_dir);
+		if (fd != -EWOULDBLOCK || vl_mono_s() >= until)
+			return fd;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
 	}
 }
 

@@ -155,9 +155,8 @@ struct vl_rt_lab {
 	int lock;                 /* the lab's lock, -1 when not held */
 };
 /* Root, a running lab, its file loaded; with `lock`, the lab's lock taken
- * (waiting up to VL_RT_LOCK_WAIT s for a fault process's short hold).
+ * (waiting up to VL_LOCK_WAIT s for a fault process's short hold).
  * 0, or the exit code after printing why not. */
-#define VL_RT_LOCK_WAIT 10.0
 int vl_rt_open(const char *cmd, const char *arg, bool lock, struct vl_rt_lab *L);
 void vl_rt_close(struct vl_rt_lab *L);
 /* The NODE:IF argument of `vlab CMD` split (vl_rt_split); -1 after printing
@@ -171,8 +170,6 @@ int vl_rt_where(const char *cmd, const struct vl_topology *t, const char *node, 
  * changes nothing there. */
 bool vl_rt_fault_busy(const char *cmd, const struct vl_changes *c, const char *lab,
 		      const char *node, const char *nic);
-/* The lab's lock, retried for at most wait_s: fd, -EWOULDBLOCK, -ENOENT. */
-int vl_rt_lock(const char *lab, double wait_s);
 /* Read the shaping of device `dev` in namespace `ns` (a device carrying
  * the lab's mark only). 0 or -errno (message printed). */
 int vl_rt_shape_read(const char *lab, const char *ns, const char *dev, struct vl_tc_now *now);

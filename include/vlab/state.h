@@ -44,6 +44,12 @@ void vl_state_path(char *out, size_t n, const char *lab, const char *leaf);
  * Returns an fd, -EWOULDBLOCK when another command holds it, -ENOENT when
  * the lab has no directory and !create, or -errno. */
 int vl_state_lock(const char *lab, bool create, bool *created_dir);
+/* vl_state_lock, retried for up to wait_s seconds while another command
+ * holds the lock: a fault process holds it for each change it makes (a
+ * few ms), so down, clean and the runtime commands wait that out instead
+ * of calling the lab busy. -EWOULDBLOCK only after wait_s. */
+#define VL_LOCK_WAIT 10.0
+int vl_state_lock_wait(const char *lab, bool create, bool *created_dir, double wait_s);
 void vl_state_unlock(int fd);
 /* 0, -ENOENT (no state file), -errno (-ELOOP: a symlink, not read). */
 int vl_state_read(const char *lab, struct vl_state *s);

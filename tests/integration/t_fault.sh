@@ -126,11 +126,25 @@ pings $G pc3 fd42::10 || fail "pc3 cannot reach pc2 via its IPv6 gateway after t
 pings $G pc3 10.42.0.10 || fail "pc3 cannot reach pc2 via its gateway after the flap"
 "$VLAB" down $G >/dev/null || fail "down $G"
 
-# down ends a running fault process
+# down ends a running fault process; a fault process holds the lab's lock
+# for each change it makes, and down waits such a hold out (it said "busy"
+# when it met one): here the lock is held until down has run for a second
 out=$("$VLAB" fault $L a:eth0 flap 100ms) || fail "fault flap 100ms: $out"
 pid=$(echo "$out" | pid_of)
-"$VLAB" down $L >/dev/null || fail "down"
+tmp=$(mktemp -d); mkfifo "$tmp/go"
+flock /run/vlab/$L/lock "$BASH" -c "echo held > $tmp/held; read x < $tmp/go" &
+holder=$!
+wait_until 10 test -s "$tmp/held" || fail "lock holder did not start"
+"$VLAB" down $L >"$tmp/down" 2>&1 &
+dpid=$!
+wait_until 2 is_gone $dpid  # a down that does not wait ends here
+gone_early=no; is_gone $dpid && gone_early=yes
+[ -e /run/netns/vlab-$L-a ] || fail "down removed the lab while another command held its lock"
+echo go > "$tmp/go"; wait $holder
+wait $dpid; rc=$?
+[ $gone_early = no ] && [ $rc = 0 ] || fail "down under a short-held lock: exit $rc: $(cat "$tmp/down")"
+rm -rf "$tmp"
 LABS_UP=()
 is_gone "$pid" || fail "fault process $pid survived vlab down"
 same_snapshot "$before" "$(snapshot)" "down with a running fault"
-echo "fault: flap ended by itself and restored; --stop, SIGTERM, clean and down end the process"
+echo "fault: flap ended by itself and restored; --stop, SIGTERM, clean and down end the process; down waits out a held lock"
