@@ -1,6 +1,6 @@
 #!/bin/bash
 # Root tests: build real labs, prove them with packets, tear down, prove
-# nothing is left. Each DIR/t_*.sh is one test: exit 0 pass, 77 skip (last
+# nothing is left (VLAB_ONLY=t_x.sh,... runs only those). Each DIR/t_*.sh is one test: exit 0 pass, 77 skip (last
 # line says why), anything else fail. Default DIR: tests/integration.
 set -u
 vlab=$(readlink -f "${1:?usage: run.sh VLAB [DIR]}")
@@ -12,7 +12,13 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 pass=0 fail=0 skip=0
-for t in "$dir"/t_*.sh; do
+# VLAB_ONLY=t_a.sh,t_b.sh: only those tests of DIR (a developer's rerun)
+tests=("$dir"/t_*.sh)
+if [ -n "${VLAB_ONLY:-}" ]; then
+	IFS=, read -ra only <<< "$VLAB_ONLY"
+	tests=("${only[@]/#/$dir/}")
+fi
+for t in "${tests[@]}"; do
 	[ -e "$t" ] || continue
 	start=$(date +%s%N)
 	out=$(VLAB="$vlab" timeout -k 5 "${VLAB_TEST_TIMEOUT:-300}" bash "$t" 2>&1 </dev/null); rc=$?

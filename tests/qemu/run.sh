@@ -6,7 +6,8 @@
 # it with the repository shared over 9p, and let the guest (tests/qemu/init)
 # run tests/qemu/t_*.sh then tests/integration/run.sh VLAB. The verdict
 # comes back through isa-debug-exit; the counts from the guest's output.
-# Usage: tests/qemu/run.sh VLAB   (QEMU_TIMEOUT=seconds, default 1200)
+# Usage: tests/qemu/run.sh VLAB   (QEMU_TIMEOUT=seconds, default 1200;
+# VLAB_ONLY=t_a.sh,t_b.sh runs only those integration tests in the guest)
 set -u
 vlab=$(readlink -f "${1:?usage: run.sh VLAB}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +43,7 @@ t_boot=$EPOCHREALTIME
 # A vlab binary outside the repository comes through a second share.
 shares=(-virtfs "local,path=$repo,mount_tag=host0,security_model=none")
 append="console=ttyS0 loglevel=5 softlockup_all_cpu_backtrace=1 panic=-1 vlab_repo=$repo vlab_bin=$vlab"
+[ -n "${VLAB_ONLY:-}" ] && append="$append vlab_only=$VLAB_ONLY"
 case $vlab in
 "$repo"/*) ;;
 *)	shares+=(-virtfs "local,path=${vlab%/*},mount_tag=host1,security_model=none")
