@@ -19,7 +19,10 @@ if [ -n "${VLAB_ONLY:-}" ]; then
 	tests=("${only[@]/#/$dir/}")
 fi
 for t in "${tests[@]}"; do
-	[ -e "$t" ] || continue
+	if [ ! -e "$t" ]; then
+		[ -z "${VLAB_ONLY:-}" ] && continue
+		fail=$((fail + 1)); echo "FAIL: $t: no such test"; continue
+	fi
 	start=$(date +%s%N)
 	out=$(VLAB="$vlab" timeout -k 5 "${VLAB_TEST_TIMEOUT:-300}" bash "$t" 2>&1 </dev/null); rc=$?
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
