@@ -65,55 +65,51 @@ static int parse(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* --probe: one echo request, then which hops' counters moved. */
-static void probe(const struct vl_tr_snap *s, const struct vl_tr_path *t, int home,
-		  const char *src_node, struct vl_buf *out)
+/* --probe: one echo request, then which hops' counters moved. 0, or -1
+ * with `p->why` saying why none could be sent. */
+static int probe(const struct vl_tr_snap *s, const struct vl_tr_path *t, int home,
+		 const char *src_node, struct vl_tr_probe *p)
 {
+	memset(p, 0, sizeof(*p));
 	size_t n = t->n;
-	long long *before = xcalloc(n + 1, sizeof(*before));
-	for (size_t i = 0; i < n; i++)
-		before[i] = vl_tr_counter(s, home, t->hops[i].node, t->hops[i].ifname);
 	const char *ns = NULL;
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(s->v[i].node, src_node))
 			ns = s->v[i].ns;
-	struct vl_ping p = {0};
 	struct vl_tr_ip d;
 	if (!ns || vl_tr_ip_parse(t->dst, &d) < 0) {
-		free(before);
-		return;
+		snprintf(p->why, sizeof(p->why), "no echo request sent: %s",
+			 ns ? "the destination has no address" : "the source has no namespace");
+		return -1;
 	}
-	p.nsfd = vl_netns_open(ns);
-	p.dst.family = d.family;
-	memcpy(p.dst.addr, d.a, 16);
-	p.dst.len = d.family == AF_INET6 ? 128 : 32;
+	long long *before = xcalloc(n + 1, sizeof(*before));
+	for (size_t i = 0; i < n; i++)
+		before[i] = vl_tr_counter(s, home, t->hops[i].node, t->hops[i].ifname);
+	struct vl_ping ping = {0};
+	ping.nsfd = vl_netns_open(ns);
+	ping.dst.family = d.family;
+	memcpy(ping.dst.addr, d.a, 16);
+	ping.dst.len = d.family == AF_INET6 ? 128 : 32;
 	struct vl_ping_opts o = {.count = 1, .timeout = 2.0, .linger = 1.0, .size = t->size,
 				 .df = true, .until_reply = true};
-	if (p.nsfd >= 0 && vl_tnet_init() == 0) {
-		vl_ping_run(&p, 1, &o);
+	if (ping.nsfd >= 0 && vl_tnet_init() == 0) {
+		vl_ping_run(&ping, 1, &o);
 		vl_tnet_fini();
 	}
-	if (p.nsfd >= 0)
-		close(p.nsfd);
-	int last = -1;
+	if (ping.nsfd >= 0)
+		close(ping.nsfd);
 	for (size_t i = 0; i < n; i++) {
 		long long after = vl_tr_counter(s, home, t->hops[i].node, t->hops[i].ifname);
 		if (before[i] >= 0 && after > before[i])
-			last = (int)i;
+			p->last = (int)i + 1;
 	}
-	char why[256];
-	vl_ping_why(&p, why, sizeof(why));
-	if (p.received)
-		vl_buf_printf(out, "probe: one %d-byte echo request answered in %.2f ms\n", t->size,
-			      vl_ping_median(&p) * 1e3);
+	p->answered = ping.received > 0;
+	if (p->answered)
+		p->rtt_ms = vl_ping_median(&ping) * 1e3;
 	else
-		vl_buf_printf(out, "probe: no answer to one %d-byte echo request%s%s\n", t->size,
-			      why[0] ? ": " : "", why);
-	if (last >= 0)
-		vl_buf_printf(out, "probe: counters moved up to hop %d (%s %s)%s\n", last + 1,
-			      t->hops[last].node, t->hops[last].ifname,
-			      (size_t)last + 1 < n ? ", not past it" : "");
+		vl_ping_why(&ping, p->why, sizeof(p->why));
 	free(before);
+	return 0;
 }
 
 int cmd_trace(int argc, char **argv)
@@ -157,12 +153,17 @@ int cmd_trace(int argc, char **argv)
 		rc = VL_EXIT_USAGE;
 		goto done;
 	}
-	if (a.json)
-		vl_trace_json(&t, lab, &out);
-	else
+	struct vl_tr_probe pr;
+	int sent = a.probe ? probe(&s, &t, home, src_node, &pr) : -1;
+	if (a.probe && sent < 0 && !a.json)
+		fprintf(stderr, "vlab trace: --probe: %s\n", pr.why);
+	if (a.json) {
+		vl_trace_json(&t, lab, a.probe ? &pr : NULL, &out);
+	} else {
 		vl_trace_text(&t, &out);
-	if (a.probe && !a.json)
-		probe(&s, &t, home, src_node, &out);
+		if (sent == 0)
+			vl_trace_probe_text(&t, &pr, &out);
+	}
 	free(src_node);
 	fputs(out.s ? out.s : "", stdout);
 	fflush(stdout);

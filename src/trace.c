@@ -1178,7 +1178,23 @@ static void json_kv(struct vl_buf *b, const char *k, const char *v, bool comma)
 	vl_buf_json_str(b, v);
 }
 
-void vl_trace_json(const struct vl_tr_path *t, const char *lab, struct vl_buf *b)
+void vl_trace_probe_text(const struct vl_tr_path *t, const struct vl_tr_probe *p,
+			 struct vl_buf *out)
+{
+	if (p->answered)
+		vl_buf_printf(out, "probe: one %d-byte echo request answered in %.2f ms\n", t->size,
+			      p->rtt_ms);
+	else
+		vl_buf_printf(out, "probe: no answer to one %d-byte echo request%s%s\n", t->size,
+			      p->why[0] ? ": " : "", p->why);
+	if (p->last > 0)
+		vl_buf_printf(out, "probe: counters moved up to hop %d (%s %s)%s\n", p->last,
+			      t->hops[p->last - 1].node, t->hops[p->last - 1].ifname,
+			      (size_t)p->last < t->n ? ", not past it" : "");
+}
+
+void vl_trace_json(const struct vl_tr_path *t, const char *lab, const struct vl_tr_probe *p,
+		   struct vl_buf *b)
 {
 	vl_buf_add(b, "{");
 	json_kv(b, "lab", lab, false);
@@ -1216,5 +1232,23 @@ void vl_trace_json(const struct vl_tr_path *t, const char *lab, struct vl_buf *b
 			vl_buf_add(b, ",");
 		vl_buf_json_str(b, t->warnings.v[i]);
 	}
-	vl_buf_add(b, "]}\n");
+	vl_buf_add(b, "],\"probe\":");
+	if (!p) {
+		vl_buf_add(b, "null}\n");
+		return;
+	}
+	vl_buf_printf(b, "{\"answered\":%s", p->answered ? "true" : "false");
+	if (p->answered)
+		vl_buf_printf(b, ",\"rtt_ms\":%.3f,\"why\":null", p->rtt_ms);
+	else {
+		vl_buf_add(b, ",\"rtt_ms\":null");
+		if (p->why[0])
+			json_kv(b, "why", p->why, true);
+		else
+			vl_buf_add(b, ",\"why\":null");
+	}
+	if (p->last > 0)
+		vl_buf_printf(b, ",\"counters_to_hop\":%d}}\n", p->last);
+	else
+		vl_buf_add(b, ",\"counters_to_hop\":null}}\n");
 }

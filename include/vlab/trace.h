@@ -185,7 +185,20 @@ int vl_trace_walk(const struct vl_tr_snap *s, const struct vl_tr_req *r, struct 
 void vl_trace_free(struct vl_tr_path *t);
 /* One line per hop, the verdict, the warnings; then the path in one line. */
 void vl_trace_text(const struct vl_tr_path *t, struct vl_buf *out);
-void vl_trace_json(const struct vl_tr_path *t, const char *lab, struct vl_buf *out);
+/* What --probe saw: one echo request sent along the path, and how far
+ * the hops' kernel counters moved. */
+struct vl_tr_probe {
+	bool answered;
+	double rtt_ms;         /* when answered */
+	char why[256];         /* when not: the ICMP error or timeout, if known */
+	int last;              /* 1-based hop the counters moved up to; 0: none */
+};
+/* The probe's lines for the text output. */
+void vl_trace_probe_text(const struct vl_tr_path *t, const struct vl_tr_probe *p,
+			 struct vl_buf *out);
+/* The path as one JSON object; with `p`, its "probe" member (else null). */
+void vl_trace_json(const struct vl_tr_path *t, const char *lab, const struct vl_tr_probe *p,
+		   struct vl_buf *out);
 
 /* ---- the kernel half (src/trace_nl.c) ---- */
 /* Read every namespace of running `lab`; the thread returns to `home`.

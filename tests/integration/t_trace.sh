@@ -27,6 +27,11 @@ echo "$out" | grep -qE '^ +[0-9]+  r +eth1 +router +route to 10.78.0.2' || fail 
 pings $L a 10.78.0.2 || fail "a cannot reach c on a healthy lab"
 trc a c --probe
 echo "$out" | grep -q 'probe: one 84-byte echo request answered' || fail "probe: $out"
+trc a c --probe --json
+echo "$out" | grep -qE '"probe":\{"answered":true,"rtt_ms":[0-9.]+,"why":null,"counters_to_hop":[0-9]+\}\}$' ||
+	fail "probe --json: $out"
+trc a c --json
+echo "$out" | grep -q '"probe":null}$' || fail "json without --probe: $out"
 trc a b --size 1500
 [ $rc = 0 ] || fail "1500-byte packets a -> b: rc $rc: $out"
 trc a b --json
@@ -37,6 +42,9 @@ trc a b --json
 trc a b --json
 [ $rc = 6 ] || fail "a -> b with b's cable pulled: rc $rc: $out"
 [ "$(verdict_layer)" = "link hv2 b-eth0" ] || fail "cable pulled: verdict $(verdict_layer): $out"
+trc a b --probe --json
+echo "$out" | grep -qE '"probe":\{"answered":false,"rtt_ms":null,.*"counters_to_hop":[0-9]+\}\}$' ||
+	fail "probe --json with the cable pulled: $out"
 trc b a
 [ $rc = 6 ] && echo "$out" | grep -q 'layer link: b eth0 has no carrier' || fail "from b with its cable pulled: $out"
 pings_once $L a 10.77.0.2 && fail "a reaches b with b's cable pulled (trace said broken)"

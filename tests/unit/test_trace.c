@@ -184,8 +184,9 @@ static void test_overlay_path(void **state)
 	assert_non_null(strstr(b.s, "path complete: 13 hops, path MTU 1500"));
 	assert_non_null(strstr(b.s, "path: vm1 eth0 -> hv1 vm1-eth0 -> hv1 vs1 -> hv1 vx100 -> hv1 eth0"));
 	vl_buf_free(&b);
-	vl_trace_json(&t, "t", &b);
+	vl_trace_json(&t, "t", NULL, &b);
 	assert_non_null(strstr(b.s, "\"verdict\":{\"ok\":true,\"hop\":null"));
+	assert_non_null(strstr(b.s, ",\"probe\":null}\n"));
 	assert_non_null(strstr(b.s, "{\"hop\":4,\"node\":\"hv1\",\"interface\":\"vx100\",\"layer\":\"vtep\""));
 	vl_buf_free(&b);
 	vl_trace_free(&t);
@@ -216,8 +217,23 @@ static void expect_broken(struct vl_tr_snap *s, const char *src, const char *dst
 	if (!strstr(t.why, why))
 		fail_msg("why: \"%s\" lacks \"%s\"", t.why, why);
 	struct vl_buf b = {0};
-	vl_trace_json(&t, "t", &b);
+	vl_trace_json(&t, "t", NULL, &b);
 	assert_non_null(strstr(b.s, "\"verdict\":{\"ok\":false"));
+	vl_buf_free(&b);
+	/* --probe: the echo request died where the walk stops */
+	struct vl_tr_probe p = {.answered = false, .last = (int)t.n};
+	snprintf(p.why, sizeof(p.why), "no reply in 2 s");
+	vl_trace_json(&t, "t", &p, &b);
+	char want[128];
+	snprintf(want, sizeof(want), ",\"probe\":{\"answered\":false,\"rtt_ms\":null,"
+		 "\"why\":\"no reply in 2 s\",\"counters_to_hop\":%zu}}\n", t.n);
+	if (!strstr(b.s, want))
+		fail_msg("probe JSON: want %s in %s", want, b.s);
+	vl_buf_free(&b);
+	vl_trace_probe_text(&t, &p, &b);
+	assert_non_null(strstr(b.s, "probe: no answer to one"));
+	if (t.n > 1)
+		assert_null(strstr(b.s, "not past it"));
 	vl_buf_free(&b);
 	vl_trace_free(&t);
 }
