@@ -20,7 +20,7 @@ DEPS_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
 	libinih-dev libnftnl-dev libcmocka-dev libpcap-dev
 DEPS_TEST  := iproute2 iputils-ping iperf3 tcpdump netcat-openbsd nftables \
 	graphviz valgrind time qemu-system-x86 busybox-static cpio xz-utils kmod clang \
-	python3
+	python3 groff-base bsdextrautils
 
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
@@ -63,6 +63,7 @@ unit: $(UNIT_BINS)
 check-topologies: $(BUILD)/vlab
 	@tests/check-topologies.sh $(BUILD)/vlab
 	@tests/cli.sh $(BUILD)/vlab
+	@tests/man.sh $(BUILD)/vlab
 
 golden: $(BUILD)/vlab
 	@tests/golden/run.sh $(BUILD)/vlab
