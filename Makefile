@@ -20,7 +20,7 @@ DEPS_BUILD := gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev \
 	libinih-dev libnftnl-dev libcmocka-dev libpcap-dev
 DEPS_TEST  := iproute2 iputils-ping iperf3 tcpdump netcat-openbsd nftables \
 	graphviz valgrind time qemu-system-x86 busybox-static cpio xz-utils kmod clang \
-	python3 groff-base bsdextrautils
+	python3 groff-base bsdextrautils zsh
 
 LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
@@ -64,6 +64,7 @@ check-topologies: $(BUILD)/vlab
 	@tests/check-topologies.sh $(BUILD)/vlab
 	@tests/cli.sh $(BUILD)/vlab
 	@tests/man.sh $(BUILD)/vlab
+	@tests/completion.sh
 
 golden: $(BUILD)/vlab
 	@tests/golden/run.sh $(BUILD)/vlab
