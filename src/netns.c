@@ -304,37 +304,13 @@ static int alias_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/* lo's alias, asked with a deadline (vl_nl_request): this runs on the
+ * path of down and clean, which must not hang on a lost answer. */
 static int lo_alias_inside(void *arg)
 {
-	struct vl_nl nl;
-	int r = vl_nl_open(&nl, NETLINK_ROUTE);
-	if (r < 0)
-		return r;
 	char buf[256] = {0};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++nl.seq;
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_index = 1;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	if (sendto(nl.fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		vl_nl_close(&nl);
-		return r;
-	}
-	char rx[8192];
-	ssize_t n = recv(nl.fd, rx, sizeof(rx), 0);
-	r = n < 0 ? -errno : 0;
-	if (n > 0) {
-		const struct nlmsghdr *h = (const struct nlmsghdr *)rx;
-		int len = (int)n;
-		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
-			if (h->nlmsg_type == RTM_NEWLINK)
-				alias_cb(h, arg);
-	}
-	vl_nl_close(&nl);
-	return r;
+	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_GETLINK, AF_UNSPEC, 1);
+	return vl_nl_request_once(nlh, alias_cb, arg);
 }
 
 int vl_netns_lo_alias(const char *name, char *out, size_t n)

@@ -184,6 +184,18 @@ int vl_nl_request(struct vl_nl *nl, struct nlmsghdr *nlh,
 	return recv_answer(nl, nlh->nlmsg_seq, cb, data);
 }
 
+int vl_nl_request_once(struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *, void *),
+		       void *data)
+{
+	struct vl_nl nl;
+	int r = vl_nl_open(&nl, NETLINK_ROUTE);
+	if (r < 0)
+		return r;
+	r = vl_nl_request(&nl, nlh, cb, data);
+	vl_nl_close(&nl);
+	return r;
+}
+
 int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
 		   int (*cb)(const struct nlmsghdr *, void *), void *data)
 {

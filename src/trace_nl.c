@@ -357,19 +357,13 @@ static int nsid_cb(const struct nlmsghdr *nlh, void *data)
 static int nsid_inside(void *arg)
 {
 	struct nsid_q *q = arg;
-	struct vl_nl nl;
-	int r = vl_nl_open(&nl, NETLINK_ROUTE);
-	if (r < 0)
-		return r;
 	char buf[256] = {0};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETNSID;
 	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)q->target_fd);
-	r = vl_nl_request(&nl, nlh, nsid_cb, q);
-	vl_nl_close(&nl);
-	return r;
+	return vl_nl_request_once(nlh, nsid_cb, q);
 }
 
 /* The id namespace `from` gives namespace `to`, -1 when none. */
@@ -437,10 +431,6 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 static int route_inside(void *arg)
 {
 	struct route_q *q = arg;
-	struct vl_nl nl;
-	int r = vl_nl_open(&nl, NETLINK_ROUTE);
-	if (r < 0)
-		return r;
 	char buf[256] = {0};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
@@ -450,9 +440,7 @@ static int route_inside(void *arg)
 	mnl_attr_put(nlh, RTA_DST, q->dst->family == AF_INET6 ? 16 : 4, q->dst->a);
 	if (q->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)q->oif);
-	r = vl_nl_request(&nl, nlh, route_cb, q);
-	vl_nl_close(&nl);
-	return r;
+	return vl_nl_request_once(nlh, route_cb, q);
 }
 
 static int live_route(void *ctx, const struct vl_tr_snap *s, size_t ns,

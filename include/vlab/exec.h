@@ -190,6 +190,10 @@ int vl_nl_dump(struct vl_nl *nl, struct nlmsghdr *nlh,
  * RTM_GETNSID): cb gets each, then the ack ends it. */
 int vl_nl_request(struct vl_nl *nl, struct nlmsghdr *nlh,
 		  int (*cb)(const struct nlmsghdr *, void *), void *data);
+/* The same on a socket of its own (NETLINK_ROUTE, in the calling thread's
+ * namespace), opened and closed around the one question. */
+int vl_nl_request_once(struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *, void *),
+		       void *data);
 /* Dump every object of one kind (RTM_GETLINK, RTM_GETADDR, RTM_GETQDISC...)
  * in the socket's namespace: `hdr` bytes of zeroed family header
  * (AF_UNSPEC, no device filter). */

@@ -72,7 +72,7 @@ for i in $(seq 200); do [ -s "$tmp/held" ] && break; sleep 0.05; done
 [ -s "$tmp/held" ] || fail "lock holder did not start"
 out=$("$VLAB" clean --all); rc=$?
 echo ok > "$tmp/go"; wait $holder
-[ $rc = 4 ] || fail "clean --all with a busy lab: exit $rc, want 4 (busy)"
+[ $rc = 4 ] || fail "clean --all with a busy lab: exit $rc, want 4 (busy): $out"
 echo "$out" | grep -q "lab itvs is busy" || fail "busy lab not reported: $out"
 [ -e /run/netns/vlab-itvs-a ] || fail "busy lab was touched"
 
