@@ -43,47 +43,26 @@ struct node_info {
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct node_info *ni = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct vl_link_attrs l;
+	vl_link_attrs_parse(nlh, &l);
 	struct iface *f = VL_PUSH(ni->v, ni->n, ni->cap);
-	const struct nlattr *a;
-	f->index = ifi->ifi_index;
-	f->flags = ifi->ifi_flags;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
-		switch (mnl_attr_get_type(a)) {
-		case IFLA_IFNAME:
-			snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
-			break;
-		case IFLA_MTU:
-			f->mtu = (int)mnl_attr_get_u32(a);
-			break;
-		case IFLA_MASTER:
-			f->master_index = (int)mnl_attr_get_u32(a);
-			break;
-		case IFLA_ADDRESS:
-			if (mnl_attr_get_payload_len(a) == 6)
-				memcpy(f->mac, mnl_attr_get_payload(a), 6);
-			break;
-		case IFLA_STATS64:
-			if (mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64)) {
-				struct rtnl_link_stats64 s;
-				memcpy(&s, mnl_attr_get_payload(a), sizeof(s));
-				f->rx_bytes = s.rx_bytes;
-				f->rx_packets = s.rx_packets;
-				f->tx_bytes = s.tx_bytes;
-				f->tx_packets = s.tx_packets;
-			}
-			break;
-		case IFLA_LINKINFO: {
-			const struct nlattr *b;
-			mnl_attr_for_each_nested(b, a)
-				if (mnl_attr_get_type(b) == IFLA_INFO_KIND)
-					snprintf(f->kind, sizeof(f->kind), "%s", mnl_attr_get_str(b));
-			break;
-		}
-		}
+	f->index = l.index;
+	f->flags = l.flags;
+	f->mtu = l.mtu;
+	f->master_index = l.master;
+	snprintf(f->name, sizeof(f->name), "%s", l.name);
+	if (l.mac)
+		memcpy(f->mac, l.mac, 6);
+	if (l.stats) {
+		struct rtnl_link_stats64 st;
+		memcpy(&st, l.stats, sizeof(st));
+		f->rx_bytes = st.rx_bytes;
+		f->rx_packets = st.rx_packets;
+		f->tx_bytes = st.tx_bytes;
+		f->tx_packets = st.tx_packets;
 	}
-	if (!f->kind[0])
-		snprintf(f->kind, sizeof(f->kind), "%s", f->index == 1 ? "loopback" : "device");
+	snprintf(f->kind, sizeof(f->kind), "%s",
+		 l.kind[0] ? l.kind : f->index == 1 ? "loopback" : "device");
 	return 0;
 }
 

@@ -295,12 +295,9 @@ struct alias_req {
 static int alias_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct alias_req *q = data;
-	const struct nlattr *a;
-	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
-		if (mnl_attr_get_type(a) == IFLA_IFALIAS)
-			snprintf(q->out, q->n, "%.*s", (int)mnl_attr_get_payload_len(a),
-				 (const char *)mnl_attr_get_payload(a));
-	}
+	struct vl_link_attrs l;
+	vl_link_attrs_parse(nlh, &l);
+	snprintf(q->out, q->n, "%s", l.alias);
 	return 0;
 }
 

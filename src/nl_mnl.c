@@ -196,6 +196,41 @@ int vl_nl_request_once(struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *, 
 	return r;
 }
 
+void vl_link_attrs_parse(const struct nlmsghdr *nlh, struct vl_link_attrs *l)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	*l = (struct vl_link_attrs){.index = ifi->ifi_index, .flags = ifi->ifi_flags, .name = "",
+				    .alias = "", .kind = "", .link_nsid = -1};
+	const struct nlattr *a, *b;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME: l->name = mnl_attr_get_str(a); break;
+		case IFLA_IFALIAS: l->alias = mnl_attr_get_str(a); break;
+		case IFLA_MTU: l->mtu = (int)mnl_attr_get_u32(a); break;
+		case IFLA_MASTER: l->master = (int)mnl_attr_get_u32(a); break;
+		case IFLA_LINK: l->link = (int)mnl_attr_get_u32(a); break;
+		case IFLA_LINK_NETNSID: l->link_nsid = (int)mnl_attr_get_u32(a); break;
+		case IFLA_PROP_LIST: l->prop_list = a; break;
+		case IFLA_ADDRESS:
+			if (mnl_attr_get_payload_len(a) == 6)
+				l->mac = mnl_attr_get_payload(a);
+			break;
+		case IFLA_STATS64:
+			if (mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64))
+				l->stats = mnl_attr_get_payload(a);
+			break;
+		case IFLA_LINKINFO:
+			mnl_attr_for_each_nested(b, a) {
+				if (mnl_attr_get_type(b) == IFLA_INFO_KIND)
+					l->kind = mnl_attr_get_str(b);
+				else if (mnl_attr_get_type(b) == IFLA_INFO_DATA)
+					l->info_data = b;
+			}
+			break;
+		}
+	}
+}
+
 int vl_nl_dump_all(struct vl_nl *nl, int type, size_t hdr,
 		   int (*cb)(const struct nlmsghdr *, void *), void *data)
 {

@@ -27,63 +27,39 @@ struct read_ctx {
 	char lo_alias[VL_ALTNAME_MAX];
 };
 
-static void link_stats(struct vl_ifrec *f, const struct nlattr *a)
-{
-	struct rtnl_link_stats64 s;
-	if (mnl_attr_get_payload_len(a) < sizeof(s))
-		return;
-	memcpy(&s, mnl_attr_get_payload(a), sizeof(s));
-	f->c[VL_RX_PACKETS] = s.rx_packets;
-	f->c[VL_RX_BYTES] = s.rx_bytes;
-	f->c[VL_RX_DROPPED] = s.rx_dropped;
-	f->c[VL_RX_ERRORS] = s.rx_errors;
-	f->c[VL_TX_PACKETS] = s.tx_packets;
-	f->c[VL_TX_BYTES] = s.tx_bytes;
-	f->c[VL_TX_DROPPED] = s.tx_dropped;
-	f->c[VL_TX_ERRORS] = s.tx_errors;
-}
-
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct read_ctx *ctx = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	if (ifi->ifi_flags & IFF_LOOPBACK) {
-		mnl_attr_for_each(a, nlh, sizeof(*ifi))
-			if (mnl_attr_get_type(a) == IFLA_IFALIAS)
-				snprintf(ctx->lo_alias, sizeof(ctx->lo_alias), "%s", mnl_attr_get_str(a));
+	struct vl_link_attrs l;
+	vl_link_attrs_parse(nlh, &l);
+	if (l.flags & IFF_LOOPBACK) {
+		snprintf(ctx->lo_alias, sizeof(ctx->lo_alias), "%s", l.alias);
 		return MNL_CB_OK;
 	}
-	struct vl_ifrec *f = vl_obs_add_if(ctx->n, ifi->ifi_index, "", "", 0);
-	f->flags = ifi->ifi_flags;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
-		const struct nlattr *b;
-		switch (mnl_attr_get_type(a)) {
-		case IFLA_IFNAME:
-			snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
-			break;
-		case IFLA_MASTER:
-			f->master = (int)mnl_attr_get_u32(a);
-			break;
-		case IFLA_IFALIAS:
-			free(f->alias);
-			f->alias = xstrdup(mnl_attr_get_str(a));
-			break;
-		case IFLA_STATS64:
-			link_stats(f, a);
-			break;
-		case IFLA_LINKINFO:
-			mnl_attr_for_each_nested(b, a)
-				if (mnl_attr_get_type(b) == IFLA_INFO_KIND)
-					snprintf(f->kind, sizeof(f->kind), "%s", mnl_attr_get_str(b));
-			break;
-		case IFLA_PROP_LIST:
-			mnl_attr_for_each_nested(b, a)
-				if (mnl_attr_get_type(b) == IFLA_ALT_IFNAME)
-					vl_strv_push(&f->altnames, mnl_attr_get_str(b));
-			break;
-		}
+	struct vl_ifrec *f = vl_obs_add_if(ctx->n, l.index, l.name, l.kind, 0);
+	f->flags = l.flags;
+	f->master = l.master;
+	if (l.alias[0]) {
+		free(f->alias);
+		f->alias = xstrdup(l.alias);
 	}
+	if (l.stats) {
+		struct rtnl_link_stats64 st;
+		memcpy(&st, l.stats, sizeof(st));
+		f->c[VL_RX_PACKETS] = st.rx_packets;
+		f->c[VL_RX_BYTES] = st.rx_bytes;
+		f->c[VL_RX_DROPPED] = st.rx_dropped;
+		f->c[VL_RX_ERRORS] = st.rx_errors;
+		f->c[VL_TX_PACKETS] = st.tx_packets;
+		f->c[VL_TX_BYTES] = st.tx_bytes;
+		f->c[VL_TX_DROPPED] = st.tx_dropped;
+		f->c[VL_TX_ERRORS] = st.tx_errors;
+	}
+	const struct nlattr *b;
+	if (l.prop_list)
+		mnl_attr_for_each_nested(b, l.prop_list)
+			if (mnl_attr_get_type(b) == IFLA_ALT_IFNAME)
+				vl_strv_push(&f->altnames, mnl_attr_get_str(b));
 	return MNL_CB_OK;
 }
 

@@ -148,26 +148,13 @@ struct devop {
 static int find_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct devop *o = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	const char *name = NULL;
-	int mtu = 0;
-	char alias[128] = "";
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
-		switch (mnl_attr_get_type(a)) {
-		case IFLA_IFNAME: name = mnl_attr_get_str(a); break;
-		case IFLA_MTU: mtu = (int)mnl_attr_get_u32(a); break;
-		case IFLA_IFALIAS:
-			snprintf(alias, sizeof(alias), "%.*s", (int)mnl_attr_get_payload_len(a),
-				 (const char *)mnl_attr_get_payload(a));
-			break;
-		}
-	}
-	if (name && !strcmp(name, o->dev)) {
-		o->ifindex = ifi->ifi_index;
-		o->flags = ifi->ifi_flags;
-		o->mtu = mtu;
-		snprintf(o->alias, sizeof(o->alias), "%s", alias);
+	struct vl_link_attrs l;
+	vl_link_attrs_parse(nlh, &l);
+	if (!strcmp(l.name, o->dev)) {
+		o->ifindex = l.index;
+		o->flags = l.flags;
+		o->mtu = l.mtu;
+		snprintf(o->alias, sizeof(o->alias), "%s", l.alias);
 	}
 	return 0;
 }

@@ -80,50 +80,22 @@ static void info_data(struct vl_tr_if *f, const struct nlattr *data)
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct rd *ctx = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a, *b;
-	if (ifi->ifi_flags & IFF_LOOPBACK) {
-		mnl_attr_for_each(a, nlh, sizeof(*ifi))
-			if (mnl_attr_get_type(a) == IFLA_IFALIAS)
-				snprintf(ctx->lo_alias, sizeof(ctx->lo_alias), "%s", mnl_attr_get_str(a));
+	struct vl_link_attrs l;
+	vl_link_attrs_parse(nlh, &l);
+	if (l.flags & IFF_LOOPBACK) {
+		snprintf(ctx->lo_alias, sizeof(ctx->lo_alias), "%s", l.alias);
 		return MNL_CB_OK;
 	}
-	struct vl_tr_if *f = vl_tr_add_if(ctx->n, ifi->ifi_index, "", "");
-	f->flags = ifi->ifi_flags;
-	const struct nlattr *idata = NULL;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
-		switch (mnl_attr_get_type(a)) {
-		case IFLA_IFNAME:
-			snprintf(f->name, sizeof(f->name), "%s", mnl_attr_get_str(a));
-			break;
-		case IFLA_MTU:
-			f->mtu = (int)mnl_attr_get_u32(a);
-			break;
-		case IFLA_ADDRESS:
-			if (mnl_attr_get_payload_len(a) == 6)
-				memcpy(f->mac, mnl_attr_get_payload(a), 6);
-			break;
-		case IFLA_MASTER:
-			f->master = (int)mnl_attr_get_u32(a);
-			break;
-		case IFLA_LINK:
-			f->link = (int)mnl_attr_get_u32(a);
-			break;
-		case IFLA_LINK_NETNSID:
-			f->link_nsid = (int)mnl_attr_get_u32(a);
-			break;
-		case IFLA_LINKINFO:
-			mnl_attr_for_each_nested(b, a) {
-				if (mnl_attr_get_type(b) == IFLA_INFO_KIND)
-					snprintf(f->kind, sizeof(f->kind), "%s", mnl_attr_get_str(b));
-				else if (mnl_attr_get_type(b) == IFLA_INFO_DATA)
-					idata = b;
-			}
-			break;
-		}
-	}
-	if (idata)
-		info_data(f, idata);
+	struct vl_tr_if *f = vl_tr_add_if(ctx->n, l.index, l.name, l.kind);
+	f->flags = l.flags;
+	f->mtu = l.mtu;
+	f->master = l.master;
+	f->link = l.link;
+	f->link_nsid = l.link_nsid;
+	if (l.mac)
+		memcpy(f->mac, l.mac, 6);
+	if (l.info_data)
+		info_data(f, l.info_data);
 	return MNL_CB_OK;
 }
 

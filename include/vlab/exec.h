@@ -194,6 +194,25 @@ int vl_nl_request(struct vl_nl *nl, struct nlmsghdr *nlh,
  * namespace), opened and closed around the one question. */
 int vl_nl_request_once(struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *, void *),
 		       void *data);
+/* The attributes of one RTM_NEWLINK message that vlab's readers use
+ * (status, stats, trace, the runtime commands, the namespace mark),
+ * parsed once. Strings and attributes point into the message. */
+struct nlattr;
+struct rtnl_link_stats64;
+struct vl_link_attrs {
+	int index;
+	unsigned flags;
+	const char *name;                /* IFLA_IFNAME, or "" */
+	const char *alias;               /* IFLA_IFALIAS, or "" */
+	const char *kind;                /* IFLA_INFO_KIND, or "" */
+	const struct nlattr *info_data;  /* IFLA_INFO_DATA, or NULL */
+	const struct nlattr *prop_list;  /* IFLA_PROP_LIST (altnames), or NULL */
+	const struct rtnl_link_stats64 *stats; /* IFLA_STATS64, or NULL (unaligned: memcpy) */
+	const uint8_t *mac;              /* IFLA_ADDRESS of 6 bytes, or NULL */
+	int mtu, master, link;           /* 0 when absent */
+	int link_nsid;                   /* -1 when absent */
+};
+void vl_link_attrs_parse(const struct nlmsghdr *nlh, struct vl_link_attrs *l);
 /* Dump every object of one kind (RTM_GETLINK, RTM_GETADDR, RTM_GETQDISC...)
  * in the socket's namespace: `hdr` bytes of zeroed family header
  * (AF_UNSPEC, no device filter). */
