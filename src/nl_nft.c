@@ -27,28 +27,48 @@
 #define NFT_TABLE "vlab"
 #define NFT_CHAIN "postrouting"
 
-static void put_table(struct mnl_nlmsg_batch *b, uint32_t seq)
+/* NEWTABLE: `name` in `family`; with `mark`, the owner's mark as the
+ * table's userdata (as an nft comment would be stored). */
+static void put_table(struct mnl_nlmsg_batch *b, uint32_t seq, uint32_t family,
+		      const char *name, const char *mark)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
+	if (mark)
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, mark, (uint32_t)strlen(mark) + 1);
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWTABLE,
-						     NFPROTO_IPV4, NLM_F_CREATE | NLM_F_ACK, seq);
+						     (uint16_t)family, NLM_F_CREATE | NLM_F_ACK, seq);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	mnl_nlmsg_batch_next(b);
 }
 
-static void put_chain(struct mnl_nlmsg_batch *b, uint32_t seq)
+/* What makes a chain a base chain: its type, hook and priority. */
+struct base_chain {
+	const char *type;
+	uint32_t hook;
+	int32_t prio;
+	bool policy_accept;
+};
+
+/* NEWCHAIN `name` in table `table` of `family`; a base chain with `base`,
+ * else a regular one (a jump target). */
+static void put_chain(struct mnl_nlmsg_batch *b, uint32_t seq, uint32_t family,
+		      const char *table, const char *name, const struct base_chain *base)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "nat");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 100);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (base) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, base->type);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, base->hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, base->prio);
+		if (base->policy_accept)
+			nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWCHAIN,
-						     NFPROTO_IPV4, NLM_F_CREATE | NLM_F_ACK, seq);
+						     (uint16_t)family, NLM_F_CREATE | NLM_F_ACK, seq);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
 	mnl_nlmsg_batch_next(b);
@@ -158,8 +178,9 @@ int vl_nft_masquerade(const char *oifname)
 	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
 	mnl_nlmsg_batch_next(b);
-	put_table(b, seq++);
-	put_chain(b, seq++);
+	static const struct base_chain nat = {"nat", NF_INET_POST_ROUTING, 100, false};
+	put_table(b, seq++, NFPROTO_IPV4, NFT_TABLE, NULL);
+	put_chain(b, seq++, NFPROTO_IPV4, NFT_TABLE, NFT_CHAIN, &nat);
 	uint32_t last = seq;
 	put_rule(b, seq++, oifname);
 	nftnl_batch_end(mnl_nlmsg_batch_current(b), seq++);
@@ -171,36 +192,13 @@ int vl_nft_masquerade(const char *oifname)
 
 /* ---- port security: table bridge vlab in a switch's namespace ----------- */
 
-static void br_table(struct mnl_nlmsg_batch *b, uint32_t seq, const char *mark)
-{
-	struct nftnl_table *t = nftnl_table_alloc();
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, VL_NFT_BRIDGE_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_BRIDGE);
-	/* the owner's mark, as an nft comment would be stored */
-	nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, mark, (uint32_t)strlen(mark) + 1);
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWTABLE,
-						     NFPROTO_BRIDGE, NLM_F_CREATE | NLM_F_ACK, seq);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	mnl_nlmsg_batch_next(b);
-}
-
+/* A chain of table bridge vlab: the base chain on prerouting, or a port's */
 static void br_chain(struct mnl_nlmsg_batch *b, uint32_t seq, const char *name)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, VL_NFT_BRIDGE_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	if (!strcmp(name, VL_NFT_BASE_CHAIN)) {
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_BR_PRE_ROUTING);
-		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, NF_BR_PRI_FILTER_BRIDGED);
-		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	}
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWCHAIN,
-						     NFPROTO_BRIDGE, NLM_F_CREATE | NLM_F_ACK, seq);
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
-	mnl_nlmsg_batch_next(b);
+	static const struct base_chain prerouting = {"filter", NF_BR_PRE_ROUTING,
+						      NF_BR_PRI_FILTER_BRIDGED, true};
+	put_chain(b, seq, NFPROTO_BRIDGE, VL_NFT_BRIDGE_TABLE, name,
+		  strcmp(name, VL_NFT_BASE_CHAIN) ? NULL : &prerouting);
 }
 
 static void x_meta(struct nftnl_rule *r, uint32_t key)
@@ -339,7 +337,7 @@ static uint32_t put_filter(struct mnl_nlmsg_batch *b, uint32_t seq, const char *
 {
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
 	mnl_nlmsg_batch_next(b);
-	br_table(b, seq++, mark);
+	put_table(b, seq++, NFPROTO_BRIDGE, VL_NFT_BRIDGE_TABLE, mark);
 	br_chain(b, seq++, VL_NFT_BASE_CHAIN);
 	if (strcmp(f->chain, VL_NFT_BASE_CHAIN))
 		br_chain(b, seq++, f->chain);
