@@ -1146,11 +1146,13 @@ static void unused_bonds(struct vctx *v)
 /* Loops of switches: cables between switches, uplinks (to the first
  * member's physical switch) and overlays (a hub: the first switch to each
  * other one). A loop with a switch that does not run STP is a warning
- * naming it; VLANs are not considered. */
+ * naming it. Cables and uplinks count as carrying every VLAN; an overlay
+ * with vlan= carries that one. */
 struct l2edge {
 	int a, b;
 	const struct vl_loc *loc;
 	const char *key;
+	int vlan; /* the one VLAN it carries (an overlay's vlan=); 0: all */
 };
 
 static void warn_loop(struct vctx *v, const struct l2edge *e, int *tree_head, int *tree_next,
@@ -1191,37 +1193,14 @@ static void warn_loop(struct vctx *v, const struct l2edge *e, int *tree_head, in
 	free(queue);
 }
 
-static void switch_loops(struct vctx *v)
+/* The cycles among `edges` that carry VLAN `vlan` (0: the edges that
+ * carry every VLAN), each warned about once (`warned`) when a switch on
+ * it runs no spanning tree. */
+static void loops_in(struct vctx *v, const struct l2edge *edges, size_t ne, int vlan,
+		     bool *warned, int *told)
 {
 	struct vl_topology *t = v->t;
-	size_t ns = t->nswitches, ne = 0, cap = 0;
-	struct l2edge *edges = NULL;
-	if (!ns)
-		return;
-	for (size_t i = 0; i < t->nlinks; i++) {
-		const struct vl_link *l = &t->links[i];
-		if (l->port[0] && l->port[1] && l->sw_idx[0] >= 0 && l->sw_idx[1] >= 0 &&
-		    l->sw_idx[0] != l->sw_idx[1])
-			*VL_PUSH(edges, ne, cap) = (struct l2edge){l->sw_idx[0], l->sw_idx[1],
-								   &l->end_loc[1], "b"};
-	}
-	for (size_t i = 0; i < ns; i++) {
-		const struct vl_switch *s = &t->switches[i];
-		if (!s->uplink || s->host_idx < 0 || (s->uplink_nic < 0 && s->uplink_bond < 0))
-			continue;
-		int m[8];
-		if (uplink_members(&t->nodes[s->host_idx], s, m, 8) &&
-		    t->nodes[s->host_idx].nics[m[0]].sw_idx >= 0)
-			*VL_PUSH(edges, ne, cap) = (struct l2edge){(int)i,
-				t->nodes[s->host_idx].nics[m[0]].sw_idx, &s->uplink_loc, "uplink"};
-	}
-	for (size_t i = 0; i < t->noverlays; i++) {
-		const struct vl_overlay *o = &t->overlays[i];
-		for (size_t k = 1; o->sw_idx && k < o->nswitches; k++)
-			if (o->sw_idx[0] >= 0 && o->sw_idx[k] >= 0)
-				*VL_PUSH(edges, ne, cap) = (struct l2edge){o->sw_idx[0], o->sw_idx[k],
-									   &o->switches_loc, "switches"};
-	}
+	size_t ns = t->nswitches;
 	int *uf = xmalloc(ns * sizeof(int));
 	bool *all_stp = xmalloc(ns * sizeof(bool));
 	int *head = xmalloc(ns * sizeof(int));
@@ -1234,6 +1213,8 @@ static void switch_loops(struct vctx *v)
 		head[i] = -1;
 	}
 	for (size_t i = 0; i < ne; i++) {
+		if (edges[i].vlan && edges[i].vlan != vlan)
+			continue;
 		int a = uf_find(uf, edges[i].a), b = uf_find(uf, edges[i].b);
 		if (a == b) {
 			closing[i] = true;
@@ -1248,11 +1229,11 @@ static void switch_loops(struct vctx *v)
 	for (size_t i = 0; i < ns; i++)
 		if (!t->switches[i].stp)
 			all_stp[uf_find(uf, (int)i)] = false;
-	int told = 0;
-	for (size_t i = 0; i < ne && told < 20; i++)
-		if (closing[i] && !all_stp[uf_find(uf, edges[i].a)]) {
+	for (size_t i = 0; i < ne && *told < 20; i++)
+		if (closing[i] && !warned[i] && !all_stp[uf_find(uf, edges[i].a)]) {
 			warn_loop(v, &edges[i], head, next, to);
-			told++;
+			warned[i] = true;
+			(*told)++;
 		}
 	free(uf);
 	free(all_stp);
@@ -1260,6 +1241,54 @@ static void switch_loops(struct vctx *v)
 	free(next);
 	free(to);
 	free(closing);
+}
+
+/* Switches joined in a cycle (cables, uplinks, overlays) without spanning
+ * tree: broadcast frames circle forever. An overlay with vlan= carries
+ * that VLAN only, so two overlays with different VLANs between the same
+ * switches are no loop: each VLAN is looked at on its own. */
+static void switch_loops(struct vctx *v)
+{
+	struct vl_topology *t = v->t;
+	size_t ns = t->nswitches, ne = 0, cap = 0;
+	struct l2edge *edges = NULL;
+	if (!ns)
+		return;
+	for (size_t i = 0; i < t->nlinks; i++) {
+		const struct vl_link *l = &t->links[i];
+		if (l->port[0] && l->port[1] && l->sw_idx[0] >= 0 && l->sw_idx[1] >= 0 &&
+		    l->sw_idx[0] != l->sw_idx[1])
+			*VL_PUSH(edges, ne, cap) = (struct l2edge){l->sw_idx[0], l->sw_idx[1],
+								   &l->end_loc[1], "b", 0};
+	}
+	for (size_t i = 0; i < ns; i++) {
+		const struct vl_switch *s = &t->switches[i];
+		if (!s->uplink || s->host_idx < 0 || (s->uplink_nic < 0 && s->uplink_bond < 0))
+			continue;
+		int m[8];
+		if (uplink_members(&t->nodes[s->host_idx], s, m, 8) &&
+		    t->nodes[s->host_idx].nics[m[0]].sw_idx >= 0)
+			*VL_PUSH(edges, ne, cap) = (struct l2edge){(int)i,
+				t->nodes[s->host_idx].nics[m[0]].sw_idx, &s->uplink_loc, "uplink", 0};
+	}
+	for (size_t i = 0; i < t->noverlays; i++) {
+		const struct vl_overlay *o = &t->overlays[i];
+		for (size_t k = 1; o->sw_idx && k < o->nswitches; k++)
+			if (o->sw_idx[0] >= 0 && o->sw_idx[k] >= 0)
+				*VL_PUSH(edges, ne, cap) = (struct l2edge){o->sw_idx[0], o->sw_idx[k],
+					&o->switches_loc, "switches", o->vlan};
+	}
+	bool *warned = xcalloc(ne + 1, sizeof(bool));
+	int told = 0;
+	loops_in(v, edges, ne, 0, warned, &told);
+	for (size_t i = 0; i < ne; i++) {
+		bool first = edges[i].vlan != 0;
+		for (size_t j = 0; first && j < i; j++)
+			first = edges[j].vlan != edges[i].vlan;
+		if (first) /* each VLAN an overlay names, once */
+			loops_in(v, edges, ne, edges[i].vlan, warned, &told);
+	}
+	free(warned);
 	free(edges);
 }
 

@@ -170,6 +170,47 @@ static void test_mtu_ignore(void **state)
 	vl_topology_free(&t);
 }
 
+/* Overlays between the same two vSwitches: with different vlan= they
+ * carry different VLANs (no loop); two with the same VLAN, or one that
+ * carries every VLAN beside one with a VLAN, close a loop in that VLAN. */
+static bool overlay_loop(const char *overlays)
+{
+	struct vl_topology t;
+	struct vl_diags d = {0};
+	char *text = xasprintf("[lab]\nname = o\n[switch p]\n[host h1]\nnic = eth0 p 10.0.0.1/24\n"
+			       "[host h2]\nnic = eth0 p 10.0.0.2/24\n[switch v1]\nhost = h1\n"
+			       "[switch v2]\nhost = h2\n[vm a]\nhost = h1\nnic = eth0 v1 vlan=10\n"
+			       "[vm b]\nhost = h2\nnic = eth0 v2 vlan=20\n%s", overlays);
+	load_str(text, &t, &d);
+	assert_int_equal(d.errors, 0);
+	char *s = diag_text(&d);
+	bool loop = strstr(s, "loop without spanning tree: v") != NULL;
+	free(s);
+	free(text);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+	return loop;
+}
+
+static void test_overlay_vlan_loops(void **state)
+{
+	(void)state;
+	const char *o10 = "[overlay o10]\ntype = vxlan\nvni = 10\nvlan = 10\nswitches = v1 v2\n";
+	const char *o20 = "[overlay o20]\ntype = vxlan\nvni = 20\nvlan = 20\nswitches = v1 v2\n";
+	const char *o30 = "[overlay o30]\ntype = vxlan\nvni = 30\nvlan = 10\nswitches = v1 v2\n";
+	const char *all = "[overlay all]\ntype = vxlan\nvni = 40\nswitches = v1 v2\n";
+	char *two = xasprintf("%s%s", o10, o20);
+	assert_false(overlay_loop(o10));
+	assert_false(overlay_loop(two));
+	free(two);
+	char *same = xasprintf("%s%s%s", o10, o20, o30);
+	assert_true(overlay_loop(same));
+	free(same);
+	char *mixed = xasprintf("%s%s", o20, all);
+	assert_true(overlay_loop(mixed));
+	free(mixed);
+}
+
 static void test_vlans(void **state)
 {
 	(void)state;
@@ -696,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_assert_good_file),
 		cmocka_unit_test(test_address_domains),
 		cmocka_unit_test(test_layer2),
+		cmocka_unit_test(test_overlay_vlan_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
