@@ -83,15 +83,14 @@ qemu: $(BUILD)/vlab
 	@tests/qemu/run.sh $(BUILD)/vlab
 
 # Everything: unit tests, every bundled topology, root integration tests on
-# this kernel, reliability tests (faults, kill -9, decoys, cycles), then the
-# same integration tests on a stock Debian kernel under qemu.
+# this kernel, reliability tests (faults, kill -9, decoys, cycles), the
+# integration tests under ASan/UBSan, and beside those (tests/check-tiers.sh)
+# the same integration tests on a stock Debian kernel under qemu.
 check: deps
 	$(MAKE) all
 	$(MAKE) unit check-topologies golden
-	$(MAKE) integration
-	$(MAKE) stress
-	$(MAKE) sanitize
-	$(MAKE) qemu
+	$(MAKE) $(BUILD)/vlab asan
+	@tests/check-tiers.sh "$(MAKE)"
 	@echo "make check: all tiers passed"
 
 demo: deps
