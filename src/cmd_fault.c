@@ -163,12 +163,7 @@ static pid_t start_process(struct job *j, int lock)
 	(void)lock;
 	vl_sig_guard();
 	/* the parent blocked them at its commit point: this process ends on them */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	vl_sig_release();
 	_exit(fault_main(j));
 }
 

@@ -7,6 +7,7 @@
 
 #include "vlab/exec.h"
 #include "vlab/progress.h"
+#include "vlab/sig.h"
 #include "vlab/util.h"
 
 static struct {
@@ -40,12 +41,7 @@ static void *run(void *arg)
 {
 	(void)arg;
 	/* signals are the command's: let its other threads take them */
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	vl_sig_hold();
 	pthread_mutex_lock(&P.lock);
 	/* nothing for the first 300 ms: a small lab is done before that */
 	double next = P.t0 + 0.3;

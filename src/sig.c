@@ -47,24 +47,26 @@ volatile sig_atomic_t *vl_sig_flag(void)
 	return &caught;
 }
 
-void vl_sig_hold(void)
+/* SIGINT, SIGTERM and SIGHUP blocked (SIG_BLOCK) or not (SIG_UNBLOCK) in
+ * the calling thread. */
+static void mask_three(int how)
 {
 	sigset_t s;
 	sigemptyset(&s);
 	sigaddset(&s, SIGINT);
 	sigaddset(&s, SIGTERM);
 	sigaddset(&s, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	pthread_sigmask(how, &s, NULL);
+}
+
+void vl_sig_hold(void)
+{
+	mask_three(SIG_BLOCK);
 }
 
 void vl_sig_release(void)
 {
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
-	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	mask_three(SIG_UNBLOCK);
 }
 
 int vl_sig_exit(int rc)
