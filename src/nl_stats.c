@@ -36,9 +36,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		snprintf(ctx->lo_alias, sizeof(ctx->lo_alias), "%s", l.alias);
 		return MNL_CB_OK;
 	}
-	struct vl_ifrec *f = vl_obs_add_if(ctx->n, l.index, l.name, l.kind, 0);
+	struct vl_ifrec *f = vl_obs_add_if(ctx->n, l.index, l.name, l.kind, l.master);
 	f->flags = l.flags;
-	f->master = l.master;
 	if (l.alias[0]) {
 		free(f->alias);
 		f->alias = xstrdup(l.alias);

@@ -88,7 +88,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	struct vl_tr_if *f = vl_tr_add_if(ctx->n, l.index, l.name, l.kind);
 	f->flags = l.flags;
-	f->mtu = l.mtu;
+	if (l.mtu)
+		f->mtu = l.mtu; /* else vl_tr_add_if's default, as before */
 	f->master = l.master;
 	f->link = l.link;
 	f->link_nsid = l.link_nsid;
