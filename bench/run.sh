@@ -16,6 +16,9 @@
 #   BENCH_PEERS=1               also Mininet (apt-get install mininet)
 #   VLAB_BASELINE=FILE          the iproute2 script, if not found
 #   VLAB_BENCH_APPLY=0          skip the apply timing on dc-1000
+#   BENCH_IPV6=on               the generated labs with IPv6 (the language's
+#                               default; every VM NIC then has vlab's own
+#                               link-local, see vlab.ini(5) dad)
 set -eu
 vlab=$(readlink -f "${1:?usage: bench/run.sh VLAB [N...]}")
 shift
@@ -64,7 +67,7 @@ gen_lab() { # N
 	cat <<EOT
 [lab]
 name = bench
-ipv6 = off
+ipv6 = ${BENCH_IPV6:-off}
 [host hv1..10]
 [switch vs1..10]
 host = hv\$i
@@ -94,7 +97,7 @@ quiet() {
 }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
-printf 'vlab bench: %s, %s CPUs, load %s at start\n' "$(uname -r)" "$(nproc)" "$(load)"
+printf 'vlab bench: %s, %s CPUs, load %s at start; generated labs: ipv6 = %s\n' "$(uname -r)" "$(nproc)" "$(load)" "${BENCH_IPV6:-off}"
 printf '%-6s %8s %8s %8s %8s %7s %8s %6s\n' N up down "b2b up" "b2b down" ms/VM "peak RSS" load
 for n in $sizes; do
 	gen_lab "$n" > "$tmp/bench$n.ini"

@@ -626,7 +626,7 @@ static int bridge_ipv6_off(struct exec *x, int ns, const char *name)
 static struct vl_op_dev create_dev(const struct exec *x, int ns, const struct vl_op_dev *d)
 {
 	struct vl_op_dev c = *d;
-	if (c.noaddr || x->ns[ns].v6off)
+	if (c.noaddr || c.ll6 || x->ns[ns].v6off)
 		c.up = false;
 	return c;
 }
@@ -652,10 +652,12 @@ static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 		if (bridge && !c->v6off && !c->v6off_default &&
 		    (r = bridge_ipv6_off(x, ns, name)) < 0)
 			FAIL(f, r, "turning off IPv6 of", name);
-	} else if (c->v6off) {
+	} else if (c->v6off || (d && d->ll6)) {
+		/* (ll6: the link-local is vlab's, an ADDR op without DAD) */
 		r = vl_link_noaddr(&c->nl, ifindex, false, true);
 		if (r < 0 && r != -EAFNOSUPPORT)
-			FAIL(f, r, "turning off IPv6 of", name);
+			FAIL(f, r, c->v6off ? "turning off IPv6 of" :
+			     "turning off the kernel's link-local of", name);
 	}
 	r = vl_link_set_alias(&c->nl, ifindex, x->alias, up);
 	if (r < 0)
@@ -858,6 +860,10 @@ static int op_addr(struct exec *x, int ns, const struct vl_op *op, struct opfail
 	if (need_dev(x, ns, op->dev, f, &idx) < 0)
 		return f->err;
 	int r = vl_addr_add(&x->ns[ns].nl, idx, &op->u.addr.addr, op->u.addr.nodad);
+	/* a link-local there already is the same one (the kernel's, in a lab
+	 * an older vlab built); no IPv6 in this kernel: nothing to add */
+	if (op->u.addr.ll && (r == -EEXIST || r == -EAFNOSUPPORT))
+		r = 0;
 	if (r < 0) {
 		vl_prefix_format(&op->u.addr.addr, f->detail, sizeof(f->detail), true);
 		strncat(f->detail, " to", sizeof(f->detail) - strlen(f->detail) - 1);

@@ -2,6 +2,7 @@
 #include "vlab/naming.h"
 
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,4 +152,20 @@ void vl_derive_mac(uint8_t mac[6], const char *lab, const char *node, const char
 	mac[3] = (uint8_t)(h1 >> 8);
 	mac[4] = (uint8_t)h1;
 	mac[5] = (uint8_t)(h2 ^ (h2 >> 8) ^ (h2 >> 16) ^ (h2 >> 24));
+}
+
+struct vl_prefix vl_ll6_eui64(const uint8_t mac[6])
+{
+	struct vl_prefix p = {.family = AF_INET6, .len = 64};
+	p.addr[0] = 0xfe;
+	p.addr[1] = 0x80;
+	p.addr[8] = mac[0] ^ 2;
+	p.addr[9] = mac[1];
+	p.addr[10] = mac[2];
+	p.addr[11] = 0xff;
+	p.addr[12] = 0xfe;
+	p.addr[13] = mac[3];
+	p.addr[14] = mac[4];
+	p.addr[15] = mac[5];
+	return p;
 }

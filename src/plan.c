@@ -123,16 +123,92 @@ static void sysctl(struct planner *pl, const char *node, const char *ns,
 	CPY(op->u.sysctl.value, value);
 }
 
+/* ---- IPv6 link-locals without DAD (lab ipv6 = on, dad = off) ----------
+ * Every device of a node that carries addresses gets addr_gen_mode none
+ * before it has a carrier and its fe80::EUI-64 address from vlab, added
+ * without DAD (an ADDR op marked ll). That replaces accept_dad = 0 on
+ * "all" and "default" in every namespace: each open() under /proc/sys/net
+ * walks a dentry hash chain as long as the number of namespaces that ever
+ * looked there, so the sysctl cost O(N^2) in a big lab (issue 13). */
+static bool lab_ll6(const struct vl_topology *t)
+{
+	return t->lab.ipv6 && !t->lab.dad;
+}
+
+/* Host NIC j of node ni enslaved to a vSwitch or a bond: no address. */
+static bool nic_enslaved(const struct planner *pl, size_t ni, size_t j)
+{
+	return pl->master[ni] && pl->master[ni][j];
+}
+
+/* The MAC of an address-bearing Ethernet device of node ni: a NIC (a veth
+ * end), a bond (it takes its first member's) or a sub-interface (its
+ * parent's). NULL: not such a device, or no ll6 for it. */
+static const uint8_t *bond_mac(const struct planner *pl, size_t ni, size_t b);
+
+static const uint8_t *nic_mac(const struct planner *pl, size_t ni, size_t j)
+{
+	const struct vl_nic *c = &pl->t->nodes[ni].nics[j];
+	if (!lab_ll6(pl->t) || nic_enslaved(pl, ni, j) || (c->sw_idx < 0 && c->link_idx < 0))
+		return NULL;
+	return c->mac;
+}
+
+static bool bond_uplink(const struct planner *pl, size_t ni, size_t b)
+{
+	const struct vl_topology *t = pl->t;
+	for (size_t s = 0; s < t->nswitches; s++)
+		if (t->switches[s].host_idx == (int)ni && t->switches[s].uplink &&
+		    t->switches[s].uplink_bond == (int)b)
+			return true;
+	return false;
+}
+
+static const uint8_t *bond_mac(const struct planner *pl, size_t ni, size_t b)
+{
+	const struct vl_bond *bd = &pl->t->nodes[ni].bonds[b];
+	if (!lab_ll6(pl->t) || bond_uplink(pl, ni, b) || !bd->nmembers || bd->member_nic[0] < 0)
+		return NULL;
+	return pl->t->nodes[ni].nics[bd->member_nic[0]].mac;
+}
+
+static const uint8_t *sub_mac(const struct planner *pl, size_t ni, const struct vl_subif *s)
+{
+	const struct vl_node *n = &pl->t->nodes[ni];
+	for (size_t j = 0; j < n->nnics; j++)
+		if (!strcmp(n->nics[j].name, s->parent))
+			return nic_mac(pl, ni, j);
+	for (size_t b = 0; b < n->nbonds; b++)
+		if (!strcmp(n->bonds[b].name, s->parent))
+			return bond_mac(pl, ni, b);
+	return NULL;
+}
+
+/* Every address-bearing device of node ni has its link-local from vlab.
+ * Where one has not (a sub-interface of an enslaved NIC), the namespace
+ * keeps the accept_dad sysctls. */
+static bool node_ll6(const struct planner *pl, size_t ni)
+{
+	const struct vl_node *n = &pl->t->nodes[ni];
+	for (size_t j = 0; j < n->nsubs; j++)
+		if (!sub_mac(pl, ni, &n->subs[j]))
+			return false;
+	for (size_t b = 0; b < n->nbonds; b++)
+		if (!bond_uplink(pl, ni, b) && !bond_mac(pl, ni, b))
+			return false;
+	return true;
+}
+
 /* IPv6 and DAD settings go on "all" and "default" before any device
  * exists, so every device created later inherits them. */
 static void ns_sysctls(struct planner *pl, const char *node, const char *ns,
-		       bool forward)
+		       bool forward, bool ll6)
 {
 	const struct vl_lab *lab = &pl->t->lab;
 	if (!lab->ipv6) {
 		sysctl(pl, node, ns, "ipv6/conf/all/disable_ipv6", "1");
 		sysctl(pl, node, ns, "ipv6/conf/default/disable_ipv6", "1");
-	} else if (!lab->dad) {
+	} else if (!lab->dad && !ll6) {
 		sysctl(pl, node, ns, "ipv6/conf/all/accept_dad", "0");
 		sysctl(pl, node, ns, "ipv6/conf/default/accept_dad", "0");
 	}
@@ -147,10 +223,12 @@ static void plan_sysctls(struct planner *pl)
 {
 	const struct vl_topology *t = pl->t;
 	for (size_t i = 0; i < t->nnodes; i++)
-		ns_sysctls(pl, t->nodes[i].name, pl->node_ns[i], t->nodes[i].forward);
+		ns_sysctls(pl, t->nodes[i].name, pl->node_ns[i], t->nodes[i].forward,
+			   node_ll6(pl, i));
+	/* a switch's own namespace holds only devices without addresses */
 	for (size_t i = 0; i < t->nswitches; i++)
 		if (t->switches[i].host_idx < 0)
-			ns_sysctls(pl, t->switches[i].name, pl->sw_ns[i], false);
+			ns_sysctls(pl, t->switches[i].name, pl->sw_ns[i], false, true);
 }
 
 /* ---- phase: devices --------------------------------------------------- */
@@ -196,6 +274,7 @@ static void uplink_peer(struct planner *pl, size_t ni, size_t j, struct vl_op_de
 	const char *m = pl->master[ni][j];
 	CPY(d->master, m);
 	d->noaddr = true;
+	d->ll6 = false;
 	for (size_t b = 0; b < pl->t->nodes[ni].nbonds; b++)
 		if (!strcmp(pl->t->nodes[ni].bonds[b].name, m))
 			d->up = false;
@@ -223,6 +302,14 @@ static void plan_bonds(struct planner *pl)
 					CPY(op->d.master, t->switches[s].name);
 					op->d.noaddr = true;
 				}
+			/* the MAC it would take from its first member anyway, set
+			 * so that its link-local is known here */
+			const uint8_t *mac = bond_mac(pl, i, j);
+			if (mac) {
+				memcpy(op->d.mac, mac, 6);
+				op->d.has_mac = true;
+				op->d.ll6 = true;
+			}
 		}
 	}
 }
@@ -270,6 +357,7 @@ static void plan_port_veth(struct planner *pl, size_t ni, const struct vl_nic *n
 	CPY(op->u.veth.peer_ns, pl->node_ns[ni]);
 	CPY(op->u.veth.peer_dev, nic->name);
 	nic_dev(t, nic, &op->u.veth.peer);
+	op->u.veth.peer.ll6 = nic_mac(pl, ni, (size_t)(nic - n->nics)) != NULL;
 	op->d.isolated = nic->isolated;
 	uplink_peer(pl, ni, (size_t)(nic - n->nics), &op->u.veth.peer);
 }
@@ -285,9 +373,11 @@ static void plan_link_veth(struct planner *pl, const struct vl_link *l)
 	struct vl_op *op = emit(pl, VL_OP_VETH, a->name, pl->node_ns[l->node_idx[0]],
 				na->name);
 	nic_dev(t, na, &op->d);
+	op->d.ll6 = nic_mac(pl, (size_t)l->node_idx[0], (size_t)l->nic_idx[0]) != NULL;
 	CPY(op->u.veth.peer_ns, pl->node_ns[l->node_idx[1]]);
 	CPY(op->u.veth.peer_dev, nb->name);
 	nic_dev(t, nb, &op->u.veth.peer);
+	op->u.veth.peer.ll6 = nic_mac(pl, (size_t)l->node_idx[1], (size_t)l->nic_idx[1]) != NULL;
 }
 
 static void plan_veths(struct planner *pl)
@@ -320,6 +410,7 @@ static void plan_vlans(struct planner *pl)
 			op->u.vlan.vid = s->vid;
 			op->d.mtu = s->mtu;
 			op->d.up = true;
+			op->d.ll6 = sub_mac(pl, i, s) != NULL;
 		}
 	}
 }
@@ -530,10 +621,16 @@ static void plan_brports(struct planner *pl)
 
 /* ---- phase: addresses and routes -------------------------------------- */
 
-static void addrs(struct planner *pl, size_t ni, const char *dev,
+static void addrs(struct planner *pl, size_t ni, const char *dev, const uint8_t *ll_mac,
 		  const struct vl_addr *a, size_t na)
 {
 	const struct vl_node *n = &pl->t->nodes[ni];
+	if (ll_mac) {
+		struct vl_op *op = emit(pl, VL_OP_ADDR, n->name, pl->node_ns[ni], dev);
+		op->u.addr.addr = vl_ll6_eui64(ll_mac);
+		op->u.addr.nodad = true;
+		op->u.addr.ll = true;
+	}
 	for (size_t k = 0; k < na; k++) {
 		struct vl_op *op = emit(pl, VL_OP_ADDR, n->name, pl->node_ns[ni], dev);
 		op->u.addr.addr = a[k].p;
@@ -547,9 +644,13 @@ static void plan_addrs(struct planner *pl)
 	for (size_t i = 0; i < t->nnodes; i++) {
 		const struct vl_node *n = &t->nodes[i];
 		for (size_t j = 0; j < n->nnics; j++)
-			addrs(pl, i, n->nics[j].name, n->nics[j].addrs, n->nics[j].naddrs);
+			addrs(pl, i, n->nics[j].name, nic_mac(pl, i, j), n->nics[j].addrs,
+			      n->nics[j].naddrs);
+		for (size_t j = 0; j < n->nbonds; j++)
+			addrs(pl, i, n->bonds[j].name, bond_mac(pl, i, j), NULL, 0);
 		for (size_t j = 0; j < n->nsubs; j++)
-			addrs(pl, i, n->subs[j].name, n->subs[j].addrs, n->subs[j].naddrs);
+			addrs(pl, i, n->subs[j].name, sub_mac(pl, i, &n->subs[j]),
+			      n->subs[j].addrs, n->subs[j].naddrs);
 	}
 }
 

@@ -158,6 +158,8 @@ static void describe_dev(const struct vl_op_dev *d, struct vl_buf *o)
 		vl_buf_add(o, " isolated");
 	if (d->noaddr)
 		vl_buf_add(o, " noaddr");
+	if (d->ll6)
+		vl_buf_add(o, " addrgenmode none");
 	if (d->up)
 		vl_buf_add(o, " up");
 }
@@ -301,8 +303,9 @@ void vl_op_describe(const struct vl_op *op, struct vl_buf *o)
 		break;
 	case VL_OP_ADDR:
 		fmt_prefix(&op->u.addr.addr, a, sizeof(a), true);
-		vl_buf_printf(o, "addr %s dev %s%s", a, op->dev,
-			      op->u.addr.nodad ? " nodad" : "");
+		vl_buf_printf(o, "addr %s dev %s%s%s", a, op->dev,
+			      op->u.addr.nodad ? " nodad" : "",
+			      op->u.addr.ll ? " (link-local)" : "");
 		break;
 	case VL_OP_UP:
 		vl_buf_printf(o, "up %s", op->dev);
@@ -463,6 +466,8 @@ static void json_dev(struct vl_buf *o, const struct vl_op_dev *d, const char *pr
 		jbool(o, K("isolated"), true);
 	if (d->noaddr)
 		jbool(o, K("noaddr"), true);
+	if (d->ll6)
+		jbool(o, K("ll6"), true);
 #undef K
 }
 
@@ -564,6 +569,8 @@ static void json_op(struct vl_buf *o, const struct vl_op *op)
 	case VL_OP_ADDR:
 		jprefix(o, "addr", &op->u.addr.addr, true);
 		jbool(o, "nodad", op->u.addr.nodad);
+		if (op->u.addr.ll)
+			jbool(o, "link_local", true);
 		break;
 	case VL_OP_ROUTE: {
 		char a[64];

@@ -312,24 +312,6 @@ static struct vl_filter *rule(struct port *pt, const char *chain, unsigned char 
 	return f;
 }
 
-/* fe80::/64 with the EUI-64 of the MAC: the link-local address the
- * kernel gives the NIC (addr_gen_mode eui64, the default). */
-static struct vl_prefix eui64_ll(const uint8_t mac[6])
-{
-	struct vl_prefix p = {.family = AF_INET6, .len = 128};
-	p.addr[0] = 0xfe;
-	p.addr[1] = 0x80;
-	p.addr[8] = mac[0] ^ 2;
-	p.addr[9] = mac[1];
-	p.addr[10] = mac[2];
-	p.addr[11] = 0xff;
-	p.addr[12] = 0xfe;
-	p.addr[13] = mac[3];
-	p.addr[14] = mac[4];
-	p.addr[15] = mac[5];
-	return p;
-}
-
 static void src_ok(struct port *pt, const char *next, uint16_t et, const struct vl_prefix *a,
 		   const uint8_t mac[6])
 {
@@ -367,7 +349,7 @@ static void plan_strict(const struct vl_topology *t, const struct vl_node *n,
 	each_addr(n, c, pt, next, ETH_ARP, AF_INET);
 	if (t->lab.ipv6) {
 		each_addr(n, c, pt, next, ETH_IP6, AF_INET6);
-		struct vl_prefix ll = eui64_ll(c->mac), none = {.family = AF_INET6, .len = 128};
+		struct vl_prefix ll = vl_ll6_eui64(c->mac), none = {.family = AF_INET6, .len = 128};
 		src_ok(pt, next, ETH_IP6, &ll, c->mac);
 		src_ok(pt, next, ETH_IP6, &none, c->mac); /* :: (DAD, MLD before an address) */
 	}

@@ -44,5 +44,10 @@ void vl_vtep_name(char out[VL_DEVNAME_MAX], bool geneve, uint32_t vni, int idx);
 void vl_alias(char out[VL_ALTNAME_MAX], const char *lab, const char *node);
 /* A MAC derived stably from lab+node+nic: locally administered, unicast. */
 void vl_derive_mac(uint8_t mac[6], const char *lab, const char *node, const char *nic);
+struct vl_prefix;
+/* fe80::/64 with the modified EUI-64 of `mac` (RFC 4291 2.5.1): the
+ * link-local the kernel gives an Ethernet device (addr_gen_mode eui64), and
+ * the one vlab adds itself to a ll6 device (len 64). */
+struct vl_prefix vl_ll6_eui64(const uint8_t mac[6]);
 
 #endif

@@ -50,6 +50,10 @@ struct vl_op_dev {
 					* no IPv6 address generated and no IP
 					* input, so nothing behind the switch
 					* reaches the namespace holding it */
+	bool ll6;                      /* IPv6 link-local is vlab's (lab ipv6 = on,
+					* dad = off): addr_gen_mode none before the
+					* device has a carrier; fe80::EUI-64(mac)
+					* comes as an ADDR op (ll), without DAD */
 };
 
 /* One nftables rule in a switch namespace's `table bridge vlab` (port
@@ -124,7 +128,13 @@ struct vl_op {
 			bool del;                 /* remove (e.g. default VLAN 1) */
 		} brport;
 		struct { struct vl_prefix dst; } fdb;
-		struct { struct vl_prefix addr; bool nodad; } addr;
+		struct {
+			struct vl_prefix addr;
+			bool nodad;
+			bool ll;                  /* the link-local of a ll6 device: where it
+						   * is there already (the kernel's own, same
+						   * EUI-64), that is fine */
+		} addr;
 		struct { struct vl_prefix dst; struct vl_prefix via; bool has_dev; } route;
 		struct { struct vl_shape shape; } qdisc;
 		struct { char to[VL_DEVNAME_MAX]; bool ingress, egress; } mirror;

@@ -666,11 +666,43 @@ static void test_sysctls(void **state)
 	assert_true(has_sysctl(&p, "vlab-dc-r1", "ipv4/ip_forward", "1"));
 	assert_true(has_sysctl(&p, "vlab-dc-r1", "ipv6/conf/all/forwarding", "1"));
 	assert_false(has_sysctl(&p, "vlab-dc-web1", "ipv4/ip_forward", "1"));
-	/* dad off (the default): every namespace, all + default */
+	/* dad off (the default): no accept_dad sysctl anywhere (an O(N^2)
+	 * /proc/sys walk at scale); each node device with addresses has
+	 * addr_gen_mode none and vlab's own link-local, without DAD */
 	for (size_t i = 0; i < p.netns.n; i++) {
-		assert_true(has_sysctl(&p, p.netns.v[i], "ipv6/conf/all/accept_dad", "0"));
-		assert_true(has_sysctl(&p, p.netns.v[i], "ipv6/conf/default/accept_dad", "0"));
+		assert_false(has_sysctl(&p, p.netns.v[i], "ipv6/conf/all/accept_dad", "0"));
+		assert_false(has_sysctl(&p, p.netns.v[i], "ipv6/conf/default/accept_dad", "0"));
 	}
+	size_t nll = 0, nll6 = 0;
+	for (size_t i = 0; i < p.nops; i++) {
+		const struct vl_op *op = &p.ops[i];
+		if (op->kind == VL_OP_VLAN || op->kind == VL_OP_BOND)
+			nll6 += op->d.ll6;
+		if (op->kind == VL_OP_VETH) {
+			nll6 += op->d.ll6 + op->u.veth.peer.ll6;
+			assert_false(op->d.ll6 && op->d.noaddr);
+			assert_false(op->u.veth.peer.ll6 && op->u.veth.peer.noaddr);
+		}
+		if (op->kind != VL_OP_ADDR || !op->u.addr.ll)
+			continue;
+		nll++;
+		assert_true(op->u.addr.nodad);
+		assert_int_equal(op->u.addr.addr.len, 64);
+		/* fe80::EUI-64 of the NIC's MAC, the one the kernel would make */
+		const struct vl_op *v = NULL;
+		for (size_t k = 0; k < p.nops && !v; k++)
+			if (p.ops[k].kind == VL_OP_VETH && !strcmp(p.ops[k].u.veth.peer_ns, op->ns) &&
+			    !strcmp(p.ops[k].u.veth.peer_dev, op->dev))
+				v = &p.ops[k];
+		if (v) {
+			struct vl_prefix want = vl_ll6_eui64(v->u.veth.peer.mac);
+			assert_memory_equal(op->u.addr.addr.addr, want.addr, 16);
+			assert_int_equal(op->u.addr.addr.addr[11], 0xff);
+			assert_int_equal(op->u.addr.addr.addr[8], v->u.veth.peer.mac[0] ^ 2);
+		}
+	}
+	assert_true(nll > 0);
+	assert_int_equal(nll, nll6);
 	/* IPv6 addresses are nodad, IPv4 ones have no such flag */
 	const struct vl_op *a6 = NULL, *a4 = NULL;
 	for (size_t i = 0; i < p.nops; i++)
@@ -901,7 +933,11 @@ static void test_parsed_lab(void **state)
 	assert_non_null(find(&p, VL_OP_NETNS, "vlab-p-lan", NULL));
 	assert_non_null(find(&p, VL_OP_VETH, "vlab-p-lan", "a-eth0"));
 	/* auto skips gw's static .1 */
-	char *s = describe(find(&p, VL_OP_ADDR, "vlab-p-b", "eth0"));
+	const struct vl_op *ll = find(&p, VL_OP_ADDR, "vlab-p-b", "eth0");
+	char *s = describe(ll);
+	assert_string_equal(s, "vlab-p-b: addr fe80::a7:e2ff:fe5b:1294/64 dev eth0 nodad (link-local)");
+	free(s);
+	s = describe(ll + 1);
 	assert_string_equal(s, "vlab-p-b: addr 10.0.0.3/24 dev eth0");
 	free(s);
 	s = describe(find(&p, VL_OP_ROUTE, "vlab-p-a", NULL));

@@ -93,7 +93,8 @@ static void test_add_vm(void **state)
 	assert_int_equal(d.nremove, 0);
 	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_NETNS), 1);
 	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_VETH), 1);
-	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_ADDR), 1);
+	/* its link-local (vlab's, ipv6 = on) and its address */
+	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_ADDR), 2);
 	assert_int_equal(count(&d, VL_ACT_CHANGE, VL_OP_HOSTS), 1);
 	assert_false(touches(&d, "vlab-dt-a"));
 	assert_false(touches(&d, "vlab-dt-b"));
@@ -169,7 +170,8 @@ static void test_placement(void **state)
 	vl_plan_diff(o, n, &d);
 	assert_int_equal(count(&d, VL_ACT_REMOVE, VL_OP_VETH), 1);
 	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_VETH), 1);
-	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_ADDR), 1);
+	/* its link-local (vlab's, ipv6 = on) and its address */
+	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_ADDR), 2);
 	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_ROUTE), 1);
 	assert_int_equal(d.nchange, 0);
 	assert_int_equal(d.plan.ops[0].act, VL_ACT_REMOVE);
@@ -205,7 +207,8 @@ static void test_cascade(void **state)
 	diff_of(base, b, &d);
 	assert_int_equal(count(&d, VL_ACT_REMOVE, VL_OP_VETH), 1);
 	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_VETH), 1);
-	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_ADDR), 1);
+	/* its link-local (vlab's, ipv6 = on) and its address */
+	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_ADDR), 2);
 	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_QDISC), 1);
 	assert_int_equal(count(&d, VL_ACT_REMOVE, VL_OP_ADDR), 0);
 	assert_false(touches(&d, "vlab-dt-a"));

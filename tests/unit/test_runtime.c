@@ -95,7 +95,10 @@ static void test_replumb_ops(void **state)
 		vl_op_describe(&sub.ops[i], &b);
 		vl_buf_add(&b, "\n");
 	}
-	assert_string_equal(b.s, "vlab-rp-p: addr 10.1.0.5/24 dev eth0\n"
+	/* the link-local too: addr_gen_mode none keeps the kernel from
+	 * making it again */
+	assert_string_equal(b.s, "vlab-rp-p: addr fe80::87:a7ff:fe08:acc6/64 dev eth0 nodad (link-local)\n"
+				 "vlab-rp-p: addr 10.1.0.5/24 dev eth0\n"
 				 "vlab-rp-p: addr fd01::5/64 dev eth0 nodad\n"
 				 "vlab-rp-p: route default via 10.1.0.1\n"
 				 "vlab-rp-p: route default (ipv6) via fd01::1\n");
@@ -114,7 +117,15 @@ static void test_replumb_ops(void **state)
 	assert_non_null(strstr(b.s, "route 10.8.0.0/16 via 10.3.0.1\n"));
 	assert_null(strstr(b.s, "eth0"));
 	assert_null(strstr(b.s, "default"));
-	assert_int_equal(sub.nops, 5);
+	/* the sub-interface has its parent's MAC, so its link-local too */
+	const char *ll = strstr(b.s, "addr fe80::");
+	assert_non_null(ll);
+	char ll1[64];
+	snprintf(ll1, sizeof(ll1), "%.*s", (int)(strchr(ll, '/') - ll), ll);
+	char want[160];
+	snprintf(want, sizeof(want), "%s/64 dev eth1.7 nodad (link-local)\n", ll1);
+	assert_non_null(strstr(b.s, want));
+	assert_int_equal(sub.nops, 7);
 	vl_plan_free(&sub);
 	vl_buf_free(&b);
 	vl_diags_free(&d);
