@@ -602,9 +602,12 @@ static int op_hosts(struct exec *x, const struct vl_op *op, struct opfail *f)
 	return 0;
 }
 
-/* A switch device's IPv6 stays off entirely for the bridge (no input from
- * the ports reaches the namespace holding it); absent file = no IPv6 here. */
-static int bridge_ipv6_off(struct exec *x, int ns, const char *name)
+/* IPv6 of one device on or off (disable_ipv6; netlink has no setter):
+ * off for a bridge (no input from the ports reaches the namespace holding
+ * it); on for a device with addresses in a namespace holding switches,
+ * where default/disable_ipv6 = 1 keeps it off the ports. Absent file = no
+ * IPv6 in this kernel. */
+static int dev_ipv6(struct exec *x, int ns, const char *name, bool on)
 {
 	char path[96];
 	int r = enter(x, ns);
@@ -614,7 +617,7 @@ static int bridge_ipv6_off(struct exec *x, int ns, const char *name)
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = write(fd, "1", 1) == 1 ? 0 : -errno;
+	r = write(fd, on ? "0" : "1", 1) == 1 ? 0 : -errno;
 	close(fd);
 	return r;
 }
@@ -650,10 +653,15 @@ static int after_create(struct exec *x, int ns, int ifindex, const char *name,
 		/* (where the whole namespace has no IPv6, nothing can
 		 * reach it through the bridge: no sysctl write needed) */
 		if (bridge && !c->v6off && !c->v6off_default &&
-		    (r = bridge_ipv6_off(x, ns, name)) < 0)
+		    (r = dev_ipv6(x, ns, name, false)) < 0)
 			FAIL(f, r, "turning off IPv6 of", name);
 	} else if (c->v6off || (d && d->ll6)) {
-		/* (ll6: the link-local is vlab's, an ADDR op without DAD) */
+		/* ll6: the link-local is vlab's, an ADDR op without DAD. In a
+		 * namespace holding switches IPv6 is off by default (for the
+		 * ports); apply cannot tell, and turns it on anyway */
+		if (d && d->ll6 && (c->v6off_default || c->existing) &&
+		    (r = dev_ipv6(x, ns, name, true)) < 0)
+			FAIL(f, r, "turning on IPv6 of", name);
 		r = vl_link_noaddr(&c->nl, ifindex, false, true);
 		if (r < 0 && r != -EAFNOSUPPORT)
 			FAIL(f, r, c->v6off ? "turning off IPv6 of" :

@@ -202,11 +202,17 @@ static bool node_ll6(const struct planner *pl, size_t ni)
 /* IPv6 and DAD settings go on "all" and "default" before any device
  * exists, so every device created later inherits them. */
 static void ns_sysctls(struct planner *pl, const char *node, const char *ns,
-		       bool forward, bool ll6)
+		       bool forward, bool ll6, bool switches)
 {
 	const struct vl_lab *lab = &pl->t->lab;
 	if (!lab->ipv6) {
 		sysctl(pl, node, ns, "ipv6/conf/all/disable_ipv6", "1");
+		sysctl(pl, node, ns, "ipv6/conf/default/disable_ipv6", "1");
+	} else if (switches && ll6 && !lab->dad) {
+		/* Bridge ports sit below IPv6: with it on, each would get an
+		 * ff00::/8 route and each port event walks them all
+		 * (rt6_sync_down_dev: O(ports^2) per bridge). The executor
+		 * turns it on again device by device where addresses go. */
 		sysctl(pl, node, ns, "ipv6/conf/default/disable_ipv6", "1");
 	} else if (!lab->dad && !ll6) {
 		sysctl(pl, node, ns, "ipv6/conf/all/accept_dad", "0");
@@ -222,13 +228,17 @@ static void ns_sysctls(struct planner *pl, const char *node, const char *ns,
 static void plan_sysctls(struct planner *pl)
 {
 	const struct vl_topology *t = pl->t;
-	for (size_t i = 0; i < t->nnodes; i++)
+	for (size_t i = 0; i < t->nnodes; i++) {
+		bool switches = false;
+		for (size_t s = 0; s < t->nswitches && !switches; s++)
+			switches = t->switches[s].host_idx == (int)i;
 		ns_sysctls(pl, t->nodes[i].name, pl->node_ns[i], t->nodes[i].forward,
-			   node_ll6(pl, i));
+			   node_ll6(pl, i), switches);
+	}
 	/* a switch's own namespace holds only devices without addresses */
 	for (size_t i = 0; i < t->nswitches; i++)
 		if (t->switches[i].host_idx < 0)
-			ns_sysctls(pl, t->switches[i].name, pl->sw_ns[i], false, true);
+			ns_sysctls(pl, t->switches[i].name, pl->sw_ns[i], false, true, true);
 }
 
 /* ---- phase: devices --------------------------------------------------- */

@@ -6,7 +6,8 @@
 # has exactly that one link-local, usable (not tentative), and the
 # neighbour answers on it; the namespace's accept_dad is untouched; a
 # [link] end whose cable came back (`vlab link`) has it again, and so does
-# a VM added by `vlab apply`; a sub-interface has its parent's. With
+# a VM added by `vlab apply`; a sub-interface has its parent's. Where
+# vSwitches are, IPv6 is off on the ports and on on the host's NIC. With
 # dad = on the kernel makes them (addrgenmode eui64).
 . "$(dirname "$0")/lib.sh"
 lab=itll6
@@ -18,7 +19,9 @@ cat > "$tmp/a.ini" <<EOT
 name = $lab
 [switch core]
 [host hv1]
-nic = eth0 core 192.168.74.10/24
+nic = eth0 core 192.168.74.10/24 fd75::10/64
+[host hv2]
+nic = eth0 core 192.168.74.11/24 fd75::11/64 mac=02:42:43:44:45:46
 [switch vs1]
 host = hv1
 [vm a]
@@ -58,9 +61,19 @@ has_ll a eth0 02:11:22:33:44:55
 has_ll b eth0 02:01:5e:10:20:07
 has_ll a eth1 02:aa:bb:cc:dd:01
 has_ll b eth1 02:aa:bb:cc:dd:02
-# the hypervisor's own NIC too (a host is a node)
+# the hypervisors' own NICs too (a host is a node); IPv6 is off by default
+# where vSwitches are (ports below IPv6: no address, no route each) and on
+# again on the host's NIC
 mac=$(in_node $lab hv1 cat /sys/class/net/eth0/address)
 has_ll hv1 eth0 "$mac"
+has_ll hv2 eth0 02:42:43:44:45:46
+[ "$(in_node $lab hv1 cat /proc/sys/net/ipv6/conf/a-eth0/disable_ipv6)" = 1 ] ||
+	fail "hv1: IPv6 is on on the vSwitch port a-eth0"
+[ -z "$(in_node $lab hv1 $IP -6 route show table all dev a-eth0)" ] ||
+	fail "hv1: the vSwitch port a-eth0 has IPv6 routes: $(in_node $lab hv1 $IP -6 route show table all dev a-eth0)"
+in_node $lab hv1 ping -6 -c 1 -W 5 "$(eui 02:42:43:44:45:46)%eth0" >/dev/null ||
+	fail "hv1 cannot ping hv2's link-local"
+pings $lab hv1 fd75::11 -6 || fail "hv1 cannot ping hv2's global IPv6 address"
 for n in a b hv1; do
 	[ "$(in_node $lab $n cat /proc/sys/net/ipv6/conf/default/accept_dad)" = 1 ] ||
 		fail "$n: accept_dad was written (vlab's link-locals should have made it needless)"

@@ -703,6 +703,10 @@ static void test_sysctls(void **state)
 	}
 	assert_true(nll > 0);
 	assert_int_equal(nll, nll6);
+	/* where vSwitches are, IPv6 is off by default (for the ports) */
+	assert_true(has_sysctl(&p, "vlab-dc-hv1", "ipv6/conf/default/disable_ipv6", "1"));
+	assert_false(has_sysctl(&p, "vlab-dc-hv1", "ipv6/conf/all/disable_ipv6", "1"));
+	assert_false(has_sysctl(&p, "vlab-dc-web1", "ipv6/conf/default/disable_ipv6", "1"));
 	/* IPv6 addresses are nodad, IPv4 ones have no such flag */
 	const struct vl_op *a6 = NULL, *a4 = NULL;
 	for (size_t i = 0; i < p.nops; i++)
