@@ -28,18 +28,18 @@ sizes=${*:-${BENCH_SIZES:-10 100 1000}}
 [ "${BENCH_BIG:-0}" = 1 ] && sizes="$sizes 5000 10000"
 repeat=${BENCH_REPEAT:-3}
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (sudo make bench)"; exit 1; }
-# vlab keeps two descriptors per namespace open and raises the soft limit
+# vlab keeps one descriptor per namespace open and raises the soft limit
 # only up to the hard one (the admin's): the bench is that admin
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # where even root cannot raise it (a container), the biggest lab that fits
-# stands in for a size beyond it (vlab needs 2 per namespace + 32)
+# stands in for a size beyond it (vlab needs 1 per namespace + 32)
 fit=$(ulimit -n)
 if [ "$fit" != unlimited ]; then
-	fit=$(( ((fit - 32) / 2 - 10) / 100 * 100 ))
+	fit=$(( (fit - 32 - 10) / 100 * 100 ))
 	s2=""
 	for n in $sizes; do
 		if [ "$n" -gt "$fit" ]; then
-			echo "bench: $n VMs need $((2 * (n + 10) + 32)) open files, the limit is $(ulimit -n) (hard): measuring $fit instead"
+			echo "bench: $n VMs need $((n + 10 + 32)) open files, the limit is $(ulimit -n) (hard): measuring $fit instead"
 			n=$fit
 		fi
 		s2="$s2 $n"

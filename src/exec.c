@@ -16,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/sockios.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 
@@ -285,12 +287,36 @@ static void format_fail(const struct vl_op *op, const struct opfail *f, bool fau
 
 /* ---- namespaces: being in the right one lazily ---- */
 
+/* A descriptor of namespace ns for a moment (close it after): the one
+ * kept for a namespace apply opened, else one the kernel gives for the
+ * namespace's netlink socket (SIOCGSKNS). A namespace this run created
+ * keeps only its socket open: one descriptor each, so a 10,000-namespace
+ * lab fits a 20,000-file limit. */
+static int ns_fd(struct exec *x, int ns, bool *temp)
+{
+	*temp = false;
+	if (x->ns[ns].nsfd >= 0)
+		return x->ns[ns].nsfd;
+	int fd = ioctl(x->ns[ns].nl.fd, SIOCGSKNS);
+	if (fd < 0)
+		return -errno;
+	*temp = true;
+	return fd;
+}
+
 static int enter(struct exec *x, int ns)
 {
 	if (x->cur == ns)
 		return 0;
-	if (setns(ns < 0 ? x->home : x->ns[ns].nsfd, CLONE_NEWNET) < 0)
-		return -errno;
+	bool temp = false;
+	int fd = ns < 0 ? x->home : ns_fd(x, ns, &temp);
+	if (fd < 0)
+		return fd;
+	int r = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+	if (temp)
+		close(fd);
+	if (r < 0)
+		return r;
 	x->cur = ns;
 	return 0;
 }
@@ -489,6 +515,9 @@ static void build_ns(struct exec *x, int ns)
 		set_fail(x, in.op, &in.f, in.fault);
 		return;
 	}
+	/* its socket stands for it from now on (see ns_fd) */
+	close(c->nsfd);
+	c->nsfd = -1;
 	set_ready(x, ns, 1);
 	size_t built = atomic_fetch_add(&x->built, 1) + 1;
 	if (progress)
@@ -749,7 +778,13 @@ static int op_veth(struct exec *x, int ns, const struct vl_op *op, struct opfail
 		return f->err;
 	s.ifindex = dev_new(x, ns, op->dev);
 	ps.ifindex = dev_new(x, pns, op->u.veth.peer_dev);
-	int r = vl_link_veth(&x->ns[ns].nl, &s, &ps, pns == ns ? -1 : x->ns[pns].nsfd);
+	bool temp = false;
+	int pfd = pns == ns ? -1 : ns_fd(x, pns, &temp);
+	if (pfd < -1)
+		FAIL(f, pfd, "opening namespace", op->u.veth.peer_ns);
+	int r = vl_link_veth(&x->ns[ns].nl, &s, &ps, pfd);
+	if (temp)
+		close(pfd);
 	if (r < 0) {
 		snprintf(f->detail, sizeof(f->detail), "pair %s/%s <->", op->u.veth.peer_ns,
 			 op->u.veth.peer_dev);
@@ -1298,11 +1333,11 @@ static int run_create(struct exec *x, int ns, const struct vl_op *op, struct opf
 
 /* ---- the run ---- */
 
-/* Two descriptors per namespace (its fd and its socket) stay open. */
+/* One descriptor per namespace (its socket) stays open. */
 static void raise_nofile(size_t nns)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)(nns * 2 + 256);
+	rlim_t want = (rlim_t)(nns + 256);
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
 		return;
 	if (rl.rlim_max < want) {

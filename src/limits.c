@@ -10,7 +10,7 @@
 
 long vl_fds_needed(size_t nns)
 {
-	return (long)nns * 2 + VL_FDS_BASE;
+	return (long)nns + VL_FDS_BASE;
 }
 
 int vl_limits_judge(const char *lab, size_t nns, const struct vl_machine *m, struct vl_buf *msg)
@@ -18,7 +18,7 @@ int vl_limits_judge(const char *lab, size_t nns, const struct vl_machine *m, str
 	int bad = 0;
 	long fds = vl_fds_needed(nns);
 	if (m->nofile_cur >= 0 && m->nofile_cur < fds) {
-		vl_buf_printf(msg, "vlab: lab %s needs %ld open files (2 per namespace, %zu namespaces), "
+		vl_buf_printf(msg, "vlab: lab %s needs %ld open files (1 per namespace, %zu namespaces), "
 			      "but RLIMIT_NOFILE is %ld (hard limit %ld): raise it (`ulimit -n %ld`, "
 			      "LimitNOFILE= for a service) or make the lab smaller\n",
 			      lab, fds, nns, m->nofile_cur, m->nofile_max, fds);

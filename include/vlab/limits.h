@@ -1,8 +1,8 @@
 /* Machine limits a lab must fit in, checked by `up` before it creates
  * anything (src/limits.c):
- *  - RLIMIT_NOFILE: the executor keeps two descriptors per namespace (its
- *    fd and a netlink socket) open for the whole run, plus a few of its
- *    own. The soft limit is raised up to the hard one; beyond that the lab
+ *  - RLIMIT_NOFILE: the executor keeps one descriptor per namespace (a
+ *    netlink socket inside it, which also stands for the namespace:
+ *    SIOCGSKNS) open for the whole run, plus a few of its own. The soft limit is raised up to the hard one; beyond that the lab
  *    is refused (the administrator's hard limit is respected).
  *  - /proc/sys/user/max_net_namespaces, against the namespaces in use now
  *    (those of processes and those mounted: what is cheap to count).
@@ -18,7 +18,7 @@
 #include "vlab/util.h"
 
 #define VL_NETNS_KB 512
-#define VL_FDS_BASE 32 /* descriptors besides the two per namespace */
+#define VL_FDS_BASE 32 /* descriptors besides the one per namespace */
 
 struct vl_machine {
 	long nofile_cur, nofile_max;  /* RLIMIT_NOFILE; -1 unknown/unlimited */
