@@ -41,6 +41,15 @@ cleanup_labs() {
 }
 trap cleanup_labs EXIT
 
+# A lab written by the test: $lab, a scratch directory $tmp (removed at
+# exit, the lab downed then) and $before, what to compare after down.
+scratch_lab() { # NAME
+	lab=$1
+	tmp=$(mktemp -d)
+	trap '"$VLAB" down $lab >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+	before=$(snapshot)
+}
+
 in_node() { # LAB NODE CMD...
 	local lab=$1 node=$2
 	shift 2

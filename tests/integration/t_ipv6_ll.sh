@@ -10,10 +10,7 @@
 # vSwitches are, IPv6 is off on the ports and on on the host's NIC. With
 # dad = on the kernel makes them (addrgenmode eui64).
 . "$(dirname "$0")/lib.sh"
-lab=itll6
-tmp=$(mktemp -d)
-trap '"$VLAB" down $lab >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-before=$(snapshot)
+scratch_lab itll6
 cat > "$tmp/a.ini" <<EOT
 [lab]
 name = $lab

@@ -7,10 +7,7 @@
 # the per-namespace /proc/sys writes are what made big labs superlinear
 # (see src/exec.c v6off_sysctl).
 . "$(dirname "$0")/lib.sh"
-lab=it6off
-tmp=$(mktemp -d)
-trap '"$VLAB" down $lab >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-before=$(snapshot)
+scratch_lab it6off
 cat > "$tmp/a.ini" <<EOT
 [lab]
 name = $lab
