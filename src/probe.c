@@ -97,12 +97,17 @@ uint32_t vl_plan_features(const struct vl_plan *p)
 	return w;
 }
 
+/* The probe devices' ifindexes, one each: two sharing one made the later
+ * creation fail with EEXIST, so `doctor`, probing everything, said a
+ * kernel with bonding lacked gretap. */
+enum { IX_VETH_A = 10, IX_VETH_B, IX_BRIDGE, IX_VXLAN, IX_GENEVE, IX_VLAN, IX_BOND, IX_GRETAP };
+
 static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 {
 	static const struct vl_op_dev up = {.up = true};
-	struct vl_devspec a = {"vlp0", 10, &up, 0, NULL};
-	struct vl_devspec b = {"vlp1", 11, &up, 0, NULL};
-	struct vl_devspec br = {"vlpbr", 12, &up, 0, NULL};
+	struct vl_devspec a = {"vlp0", IX_VETH_A, &up, 0, NULL};
+	struct vl_devspec b = {"vlp1", IX_VETH_B, &up, 0, NULL};
+	struct vl_devspec br = {"vlpbr", IX_BRIDGE, &up, 0, NULL};
 	bool veth = false;
 
 	*have |= BIT(VL_FEAT_NETNS);
@@ -128,12 +133,12 @@ static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 		struct vl_op op = {.kind = VL_OP_VXLAN};
 		op.u.tunnel.vni = 42;
 		op.u.tunnel.port = 4789;
-		struct vl_devspec s = {"vlpvx", 13, NULL, 0, NULL};
+		struct vl_devspec s = {"vlpvx", IX_VXLAN, NULL, 0, NULL};
 		if (vl_link_vxlan(nl, &s, &op, 0) == 0)
 			*have |= BIT(VL_FEAT_VXLAN);
 	}
 	if (want & BIT(VL_FEAT_BONDING)) {
-		struct vl_devspec s = {"vlpbond", 16, NULL, 0, NULL};
+		struct vl_devspec s = {"vlpbond", IX_BOND, NULL, 0, NULL};
 		if (vl_link_bond(nl, &s, 1, 0) == 0)
 			*have |= BIT(VL_FEAT_BONDING);
 	}
@@ -144,7 +149,7 @@ static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 		op.u.tunnel.remote.family = AF_INET;
 		op.u.tunnel.remote.len = 32;
 		memcpy(op.u.tunnel.remote.addr, "\xc0\x00\x02\x01", 4); /* 192.0.2.1, never used */
-		struct vl_devspec s = {"vlpgn", 14, NULL, 0, NULL};
+		struct vl_devspec s = {"vlpgn", IX_GENEVE, NULL, 0, NULL};
 		if (vl_link_geneve(nl, &s, &op) == 0)
 			*have |= BIT(VL_FEAT_GENEVE);
 	}
@@ -154,7 +159,7 @@ static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 		op.u.tunnel.remote.family = AF_INET;
 		op.u.tunnel.remote.len = 32;
 		memcpy(op.u.tunnel.remote.addr, "\xc0\x00\x02\x01", 4); /* 192.0.2.1, never used */
-		struct vl_devspec s = {"vlpgt", 16, NULL, 0, NULL};
+		struct vl_devspec s = {"vlpgt", IX_GRETAP, NULL, 0, NULL};
 		if (vl_link_gretap(nl, &s, &op) == 0)
 			*have |= BIT(VL_FEAT_GRETAP);
 	}
@@ -167,7 +172,7 @@ static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 	if (!veth)
 		return;
 	if (want & BIT(VL_FEAT_8021Q)) {
-		struct vl_devspec s = {"vlp0.10", 15, NULL, 0, NULL};
+		struct vl_devspec s = {"vlp0.10", IX_VLAN, NULL, 0, NULL};
 		if (vl_link_vlan(nl, &s, a.ifindex, 10) == 0)
 			*have |= BIT(VL_FEAT_8021Q);
 	}
