@@ -779,8 +779,8 @@ static int op_veth(struct exec *x, int ns, const struct vl_op *op, struct opfail
 	s.ifindex = dev_new(x, ns, op->dev);
 	ps.ifindex = dev_new(x, pns, op->u.veth.peer_dev);
 	bool temp = false;
-	int pfd = pns == ns ? -1 : ns_fd(x, pns, &temp);
-	if (pfd < -1)
+	int pfd = -1; /* -1: the peer stays in this namespace */
+	if (pns != ns && (pfd = ns_fd(x, pns, &temp)) < 0)
 		FAIL(f, pfd, "opening namespace", op->u.veth.peer_ns);
 	int r = vl_link_veth(&x->ns[ns].nl, &s, &ps, pfd);
 	if (temp)

@@ -154,20 +154,21 @@ static const uint8_t *nic_mac(const struct planner *pl, size_t ni, size_t j)
 	return c->mac;
 }
 
-static bool bond_uplink(const struct planner *pl, size_t ni, size_t b)
+/* The vSwitch whose uplink bond b of node ni is, -1 when none. */
+static int bond_uplink(const struct planner *pl, size_t ni, size_t b)
 {
 	const struct vl_topology *t = pl->t;
 	for (size_t s = 0; s < t->nswitches; s++)
 		if (t->switches[s].host_idx == (int)ni && t->switches[s].uplink &&
 		    t->switches[s].uplink_bond == (int)b)
-			return true;
-	return false;
+			return (int)s;
+	return -1;
 }
 
 static const uint8_t *bond_mac(const struct planner *pl, size_t ni, size_t b)
 {
 	const struct vl_bond *bd = &pl->t->nodes[ni].bonds[b];
-	if (!lab_ll6(pl->t) || bond_uplink(pl, ni, b) || !bd->nmembers || bd->member_nic[0] < 0)
+	if (!lab_ll6(pl->t) || bond_uplink(pl, ni, b) >= 0 || !bd->nmembers || bd->member_nic[0] < 0)
 		return NULL;
 	return pl->t->nodes[ni].nics[bd->member_nic[0]].mac;
 }
@@ -194,7 +195,7 @@ static bool node_ll6(const struct planner *pl, size_t ni)
 		if (!sub_mac(pl, ni, &n->subs[j]))
 			return false;
 	for (size_t b = 0; b < n->nbonds; b++)
-		if (!bond_uplink(pl, ni, b) && !bond_mac(pl, ni, b))
+		if (bond_uplink(pl, ni, b) < 0 && !bond_mac(pl, ni, b))
 			return false;
 	return true;
 }
@@ -306,12 +307,11 @@ static void plan_bonds(struct planner *pl)
 			op->d.up = true;
 			if (b->nmembers && b->member_nic[0] >= 0)
 				op->d.mtu = nic_mtu(t, &n->nics[b->member_nic[0]]);
-			for (size_t s = 0; s < t->nswitches; s++)
-				if (t->switches[s].host_idx == (int)i &&
-				    t->switches[s].uplink && t->switches[s].uplink_bond == (int)j) {
-					CPY(op->d.master, t->switches[s].name);
-					op->d.noaddr = true;
-				}
+			int up = bond_uplink(pl, i, j);
+			if (up >= 0) {
+				CPY(op->d.master, t->switches[up].name);
+				op->d.noaddr = true;
+			}
 			/* the MAC it would take from its first member anyway, set
 			 * so that its link-local is known here */
 			const uint8_t *mac = bond_mac(pl, i, j);
