@@ -24,14 +24,31 @@ mbit() {
 	awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }'
 }
 between() { awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(m >= lo && m <= hi) }'; }
+# Mbit/s of transfers from $1 to $2 at $3 under a shaper of $4 Mbit/s.
+# The upper bound ($4 + 20%) must hold in every run; the lower one
+# ($4 - 20%) is shown by any of up to three runs: on a loaded machine (the
+# ASan tier beside the qemu guest) iperf3 may be starved of CPU and
+# deliver less, which says nothing about the shaper (t_rate saw that).
+# Prints the runs; fails with what was seen.
+shaped() {
+	local from=$1 to=$2 addr=$3 limit=$4 lo hi m runs="" try
+	lo=$(awk -v l="$limit" 'BEGIN { print l * 0.8 }')
+	hi=$(awk -v l="$limit" 'BEGIN { print l * 1.2 }')
+	for try in 1 2 3; do
+		m=$(mbit "$from" "$to" "$addr") || fail "${m#FAIL: }"
+		runs="$runs $m"
+		between "$m" 0 "$hi" || fail "$from -> $to ran at $m Mbit/s under rate=${limit}mbit: above $limit + 20%"
+		between "$m" "$lo" "$hi" && { echo "$runs"; return 0; }
+	done
+	fail "$from -> $to ran at$runs Mbit/s under rate=${limit}mbit: never within 20% of $limit"
+}
 qdisc_a() { $IP netns exec vlab-$L-a tc qdisc show dev eth0 2>/dev/null || true; }
 
-free=$(mbit a b 10.88.0.2)
+free=$(mbit a b 10.88.0.2) || fail "${free#FAIL: }"
 between "$free" 40 1e9 || fail "a -> b ran at $free Mbit/s before any impair: want > 40"
 
 out=$("$VLAB" impair $L a:eth0 rate=10mbit) || fail "impair rate=10mbit: $out"
-capped=$(mbit a b 10.88.0.2)
-between "$capped" 8 12 || fail "a -> b ran at $capped Mbit/s after impair rate=10mbit, want 10 +- 20%"
+capped=$(shaped a b 10.88.0.2 10) || fail "${capped#FAIL: }"
 show=$("$VLAB" impair $L a:eth0 --show) || fail "impair --show"
 echo "$show" | grep -q '^a:eth0 out rate=10mbit ' || fail "--show does not read rate=10mbit back: $show"
 echo "$show" | grep -q 'changed' || fail "--show does not mark the change: $show"
@@ -82,12 +99,11 @@ note "qdisc removed, made, removed while pinging: $((TX - RX)) of $TX pings lost
 "$VLAB" impair $L a:eth0 in rate=5mbit >/dev/null || fail "impair in rate=5mbit"
 "$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 in  rate=5mbit .*on hv a-eth0' ||
 	fail "--show: no rate=5mbit on a's switch port: $("$VLAB" impair $L a:eth0 --show)"
-inward=$(mbit b a 10.88.0.1)
-between "$inward" 4 6 || fail "b -> a ran at $inward Mbit/s after impair in rate=5mbit, want 5 +- 20%"
+inward=$(shaped b a 10.88.0.1 5) || fail "${inward#FAIL: }"
 
 "$VLAB" impair $L a:eth0 --reset >/dev/null || fail "impair --reset"
 "$VLAB" impair $L a:eth0 --show | grep -q '^a:eth0 out none ' || fail "--reset left shaping on a"
-back=$(mbit a b 10.88.0.2)
+back=$(mbit a b 10.88.0.2) || fail "${back#FAIL: }"
 between "$back" 40 1e9 || fail "a -> b ran at $back Mbit/s after --reset, want > 40 again"
 [ ! -e /run/vlab/$L/changes ] || fail "--reset left a change recorded: $(cat /run/vlab/$L/changes)"
 
