@@ -35,7 +35,7 @@ capture vtep "hv1:$vtep" 'icmp[icmptype] = icmp-echo'
 # udp[39], ICMP type at udp[50]. The bridge's IGMP reports are encapsulated
 # too and were caught first now and then (under ASan).
 capture uplink hv1:eth0 'udp port 4789 and udp[28:2] = 0x0800 and udp[39] = 1 and udp[50] = 8'
-in_node $LAB vm1 ping -c 1 -W 1 10.20.0.2 >/dev/null || fail "vm1 cannot reach vm2"
+in_node $LAB vm1 ping -c 1 -W 5 10.20.0.2 >/dev/null || fail "vm1 cannot reach vm2 (first contact: ARP over VXLAN, up to 5 s)"
 for p in "${PIDS[@]}"; do wait_exit "$p" || fail "a capture did not end after one packet"; done
 PIDS=()
 grep -q "IPv4 10.20.0.1 > 10.20.0.2 ICMP echo request" "$TMP/vtep.out" ||

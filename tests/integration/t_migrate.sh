@@ -54,19 +54,33 @@ dry=$("$VLAB" migrate $lab a hv2 --dry-run) || fail "migrate --dry-run"
 echo "$dry" | grep -q "^- vlab-$lab-hv1: veth a-eth0" && echo "$dry" | grep -q "^+ vlab-$lab-hv2: veth a-eth0 .*master vs2" ||
 	fail "dry-run: $dry"
 
+# The gap a 10 ms ping train from c (hv3) sees while a moves to hv2. Under
+# emulation (the qemu tier) everything is ~20x slower. A loaded machine
+# (the ASan tier beside the qemu guest) can stall vlab or the kernel for a
+# while, which says nothing about migrate: the bound is shown by any of up
+# to three moves (a goes back to hv1 between them). -w: ping waits for
+# every reply (with -c alone a late last one would count as lost).
 n=400
-in_node $lab c ping -i 0.01 -c $n -W 1 10.61.0.1 > "$tmp/ping" 2>&1 & pids+=($!)
-pinger=$!
-wait_until 5 grep -q "icmp_seq=20 " "$tmp/ping" || fail "ping train did not start"
-out=$("$VLAB" migrate $lab a hv2) || fail "migrate: $out"
-echo "$out"
-wait $pinger
-got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping")
-lost=$((n - got))
-note "migration gap: $lost of $n packets lost (10 ms ping train from c on hv3), about $((lost * 10)) ms"
-# under emulation (the qemu tier) everything is ~20x slower
 max=30; [ "$(hostname)" = vlab-qemu ] && max=150
-[ "$lost" -le $max ] || fail "gap too long: $lost packets lost"
+gaps=""
+for try in 1 2 3; do
+	if [ "$try" -gt 1 ]; then
+		out=$("$VLAB" migrate $lab a hv1) || fail "migrating a back to hv1 for another try: $out"
+		pings $lab c 10.61.0.1 || fail "c does not reach a back on hv1"
+	fi
+	in_node $lab c ping -i 0.01 -c $n -w 60 10.61.0.1 > "$tmp/ping" 2>&1 & pids+=($!)
+	pinger=$!
+	wait_until 5 grep -q "icmp_seq=20 " "$tmp/ping" || fail "ping train did not start"
+	out=$("$VLAB" migrate $lab a hv2) || fail "migrate: $out"
+	echo "$out"
+	wait $pinger
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping")
+	lost=$((n - got))
+	gaps="$gaps $lost"
+	note "migration gap: $lost of $n packets lost (10 ms ping train from c on hv3), about $((lost * 10)) ms"
+	[ "$lost" -le $max ] && break
+	[ "$try" = 3 ] && fail "gap too long: $gaps packets lost in three moves (at most $max)"
+done
 
 [ "$(ns_ino "$lab" a)" = "$ino" ] || fail "a's namespace was re-created"
 [ "$(proc_state $sleeper)" = S ] || fail "the process in a did not survive the move"
