@@ -738,10 +738,17 @@ static int op_bridge(struct exec *x, int ns, const struct vl_op *op, struct opfa
 	int r = vl_link_bridge(&c->nl, &s);
 	if (r < 0)
 		FAIL(f, r, "creating bridge", op->dev);
-	if (op->u.bridge.vlan_filtering) {
-		r = vl_link_bridge_opts(&c->nl, s.ifindex, 1, op->u.bridge.default_pvid);
+	/* One request after creation (libnl has no setter for IFLA_BR_*):
+	 * VLAN filtering when asked, multicast snooping when off (the
+	 * kernel's default is on). */
+	if (op->u.bridge.vlan_filtering || !op->u.bridge.mcast_snooping) {
+		r = vl_link_bridge_opts(&c->nl, s.ifindex, op->u.bridge.vlan_filtering ? 1 : -1,
+					op->u.bridge.default_pvid,
+					op->u.bridge.mcast_snooping ? -1 : 0);
 		if (r < 0)
-			FAIL(f, r, "turning on vlan_filtering of bridge", op->dev);
+			FAIL(f, r, op->u.bridge.vlan_filtering ?
+			     "turning on vlan_filtering of bridge" :
+			     "turning multicast snooping off on bridge", op->dev);
 	}
 	if (op->u.bridge.stp) {
 		r = vl_link_bridge_stp(&c->nl, s.ifindex, op->u.bridge.forward_delay_cs,

@@ -268,7 +268,8 @@ struct nlmsghdr *vl_link_msg(char *buf, int type, int family, int ifindex)
 	return nlh;
 }
 
-int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int default_pvid)
+int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int default_pvid,
+			int mcast_snooping)
 {
 	char buf[512] = {0};
 	struct nlmsghdr *nlh = vl_link_msg(buf, RTM_NEWLINK, AF_UNSPEC, ifindex);
@@ -277,8 +278,13 @@ int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int d
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	/* default_pvid first: it only applies to ports added later, and
 	 * the filtering switch must not give existing ports VLAN 1. */
-	mnl_attr_put_u16(nlh, IFLA_BR_VLAN_DEFAULT_PVID, (uint16_t)default_pvid);
-	mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, (uint8_t)vlan_filtering);
+	if (vlan_filtering >= 0) {
+		mnl_attr_put_u16(nlh, IFLA_BR_VLAN_DEFAULT_PVID, (uint16_t)default_pvid);
+		mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, (uint8_t)vlan_filtering);
+	}
+	/* (a kernel without CONFIG_BRIDGE_IGMP_SNOOPING ignores it) */
+	if (mcast_snooping >= 0)
+		mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, (uint8_t)mcast_snooping);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, li);
 	return vl_nl_talk(nl, nlh);

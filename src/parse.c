@@ -292,7 +292,7 @@ static const struct keydef router_keys[] = {{"host", false}, {"nic", true}, {"su
 	CMD_KEYS, SECURE_KEYS};
 static const struct keydef switch_keys[] = {{"host", false}, {"subnet", false}, {"subnet6", false}, {"mtu", false},
 	{"vlan_filtering", false}, {"pvid", false}, {"stp", false}, {"forward_delay", false},
-	{"priority", false}, {"uplink", false}, SECURE_KEYS};
+	{"priority", false}, {"uplink", false}, {"mcast_snooping", false}, SECURE_KEYS};
 static const struct keydef link_keys[] = {{"a", false}, {"b", false}};
 static const struct keydef overlay_keys[] = {{"type", false}, {"vni", false}, {"port", false}, {"switches", false},
 	{"vlan", false}, {"underlay", false}, {"group", false}, {"ttl", false}, {"learning", false}, {"mtu", false}};
@@ -998,7 +998,8 @@ static void subnet_key(struct pctx *c, struct member *m, const struct mkey *k,
 	*out = p;
 }
 
-/* stp, forward_delay, priority, uplink (man vlab.ini(5), [switch]) */
+/* stp, forward_delay, priority, mcast_snooping, uplink (man vlab.ini(5),
+ * [switch]) */
 static void switch_l2_key(struct pctx *c, struct member *m, const struct mkey *k,
 			  struct vl_switch *s)
 {
@@ -1007,6 +1008,8 @@ static void switch_l2_key(struct pctx *c, struct member *m, const struct mkey *k
 	if (!strcmp(k->key, "stp")) {
 		bool_key(c, m, k, &s->stp);
 		s->stp_loc = loc_at(c, k->line, m->label);
+	} else if (!strcmp(k->key, "mcast_snooping")) {
+		bool_key(c, m, k, &s->mcast_snooping);
 	} else if (!strcmp(k->key, "priority")) {
 		if (int_key(c, m, k, 0, 65535, "bridge priority", &v))
 			s->priority = (int)v;
@@ -1050,7 +1053,8 @@ static void build_switch(struct pctx *c, struct member *m)
 		else if (!strcmp(k->key, "pvid") && int_key(c, m, k, 1, 4094, "VLAN id", &v))
 			s->pvid = (int)v;
 		else if (!strcmp(k->key, "stp") || !strcmp(k->key, "forward_delay") ||
-			 !strcmp(k->key, "priority") || !strcmp(k->key, "uplink"))
+			 !strcmp(k->key, "priority") || !strcmp(k->key, "uplink") ||
+			 !strcmp(k->key, "mcast_snooping"))
 			switch_l2_key(c, m, k, s);
 		else if (!strcmp(k->key, "vlan_filtering")) {
 			bool b;

@@ -272,6 +272,11 @@ static void plan_bridges(struct planner *pl)
 		 * say exactly which ones each port carries. */
 		op->u.bridge.default_pvid = s->vlan_filtering > 0 ? 0 :
 					    (s->pvid ? s->pvid : 1);
+		/* Snooping off unless asked: the kernel's bridge visits every
+		 * port's multicast state each time one port comes or goes
+		 * (O(ports^2) per bridge), and with no querier in the lab
+		 * multicast is flooded either way (bench/NOTES.md). */
+		op->u.bridge.mcast_snooping = s->mcast_snooping;
 		bridge_stp(op, s);
 	}
 }

@@ -264,6 +264,7 @@ void vl_op_describe(const struct vl_op *op, struct vl_buf *o)
 			      op->u.bridge.vlan_filtering);
 		if (op->u.bridge.vlan_filtering)
 			vl_buf_printf(o, " default_pvid %d", op->u.bridge.default_pvid);
+		vl_buf_printf(o, " mcast_snooping %d", op->u.bridge.mcast_snooping);
 		if (op->u.bridge.stp)
 			describe_stp(op, o);
 		describe_dev(&op->d, o);
@@ -515,6 +516,7 @@ static void json_op(struct vl_buf *o, const struct vl_op *op)
 		json_dev(o, &op->d, "");
 		jbool(o, "vlan_filtering", op->u.bridge.vlan_filtering);
 		jint(o, "default_pvid", op->u.bridge.default_pvid);
+		jbool(o, "mcast_snooping", op->u.bridge.mcast_snooping);
 		if (op->u.bridge.stp) {
 			jbool(o, "stp", true);
 			jint(o, "forward_delay_cs", op->u.bridge.forward_delay_cs);

@@ -124,7 +124,7 @@ static void probe_inside(struct vl_nl *nl, uint32_t want, uint32_t *have)
 			/* the filtering switch may be accepted and ignored: a
 			 * VLAN on the bridge itself is the real test */
 			if ((want & BIT(VL_FEAT_VLAN_FILTERING)) &&
-			    vl_link_bridge_opts(nl, br.ifindex, 1, 1) == 0 &&
+			    vl_link_bridge_opts(nl, br.ifindex, 1, 1, -1) == 0 &&
 			    vl_link_brport_vlan(nl, br.ifindex, true, 10, false, false, false) == 0)
 				*have |= BIT(VL_FEAT_VLAN_FILTERING);
 		}

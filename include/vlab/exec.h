@@ -269,7 +269,10 @@ int vl_addr_add(struct vl_nl *nl, int ifindex, const struct vl_prefix *a, bool n
 int vl_route_add(struct vl_nl *nl, const struct vl_prefix *dst,
 		 const struct vl_prefix *via, int oif);
 int vl_fdb_append(struct vl_nl *nl, int ifindex, const struct vl_prefix *dst);
-int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int default_pvid);
+/* A bridge's IFLA_BR_* options: VLAN filtering and default PVID unless
+ * vlan_filtering < 0, multicast snooping unless mcast_snooping < 0. */
+int vl_link_bridge_opts(struct vl_nl *nl, int ifindex, int vlan_filtering, int default_pvid,
+			int mcast_snooping);
 int vl_link_brport_vlan(struct vl_nl *nl, int ifindex, bool self, int vid,
 			bool pvid, bool untagged, bool del);
 int vl_link_add_altname(struct vl_nl *nl, int ifindex, const char *altname);

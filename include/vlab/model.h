@@ -212,6 +212,7 @@ struct vl_switch {
 
 	/* layer 2 (src/validate.c "switch cables, uplinks", man vlab.ini(5)) */
 	bool stp;                  /* kernel spanning tree (IFLA_BR_STP_STATE) */
+	bool mcast_snooping;       /* IGMP/MLD snooping (IFLA_BR_MCAST_SNOOPING); off by default */
 	int forward_delay_cs;      /* centiseconds; 0 = default (200 with stp) */
 	int priority;              /* bridge priority; -1 = kernel default (32768) */
 	char *uplink;              /* vSwitch: host NIC or bond enslaved to it, or NULL */

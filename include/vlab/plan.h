@@ -99,6 +99,7 @@ struct vl_op {
 		struct { char path[256]; } hosts;
 		struct {
 			int vlan_filtering; int default_pvid;
+			bool mcast_snooping;  /* IFLA_BR_MCAST_SNOOPING (off: 0 sent) */
 			bool stp;             /* spanning tree on (IFLA_BR_STP_STATE) */
 			int forward_delay_cs; /* with stp; 0 = kernel default */
 			int hello_time_cs;    /* with stp; 0 = kernel default */

@@ -616,6 +616,36 @@ static void test_address_domains(void **state)
 }
 
 
+/* Multicast snooping: off on every bridge unless the switch asks; the key
+ * takes on/off only. */
+static void test_mcast_snooping(void **state)
+{
+	(void)state;
+	struct vl_topology t;
+	struct vl_diags d = {0};
+	load_str("[lab]\nname = m\n[host hv]\n[switch plain]\nhost = hv\n[switch igmp]\nhost = hv\n"
+		 "mcast_snooping = on\n[vm a]\nhost = hv\nnic = eth0 plain 10.0.0.1/24\n"
+		 "[vm b]\nhost = hv\nnic = eth0 igmp 10.0.1.1/24\n", &t, &d);
+	assert_int_equal(d.errors, 0);
+	struct vl_plan p;
+	assert_int_equal(vl_plan_build(&t, &p, &d), 0);
+	size_t seen = 0;
+	for (size_t i = 0; i < p.nops; i++) {
+		const struct vl_op *op = &p.ops[i];
+		if (op->kind != VL_OP_BRIDGE)
+			continue;
+		assert_int_equal(op->u.bridge.mcast_snooping, !strcmp(op->dev, "igmp"));
+		seen++;
+	}
+	assert_int_equal(seen, 2);
+	vl_plan_free(&p);
+	vl_diags_free(&d);
+	vl_topology_free(&t);
+	expect("[lab]\nname = m\n[switch s]\nmcast_snooping = igmp\n[vm a]\n"
+	       "nic = eth0 s 10.0.0.1/24\n", 1, 0,
+	       "t.ini:4: error: [switch s] mcast_snooping: \"igmp\" is not on or off");
+}
+
 /* Layer 2: cables between switches join segments (no "no path" warning
  * across a chain), a loop without STP is named, with STP it is not; an
  * uplink trunks the vSwitch's VLANs; the plan enslaves the uplink NIC and
@@ -737,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_assert_good_file),
 		cmocka_unit_test(test_address_domains),
 		cmocka_unit_test(test_layer2),
+		cmocka_unit_test(test_mcast_snooping),
 		cmocka_unit_test(test_overlay_vlan_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
