@@ -216,6 +216,27 @@ static void test_cascade(void **state)
 	free(b);
 }
 
+/* Multicast snooping turned on for one vSwitch: that bridge is made again
+ * (its ports with it), the other host is not touched. */
+static void test_snooping(void **state)
+{
+	(void)state;
+	char *b = edit(base, "[switch vs1]\nhost = hv1\n", "[switch vs1]\nhost = hv1\nmcast_snooping = on\n");
+	struct vl_diff d;
+	diff_of(base, b, &d);
+	assert_int_equal(count(&d, VL_ACT_REMOVE, VL_OP_BRIDGE), 1);
+	assert_int_equal(count(&d, VL_ACT_CREATE, VL_OP_BRIDGE), 1);
+	for (size_t i = 0; i < d.plan.nops; i++)
+		if (d.plan.ops[i].act == VL_ACT_CREATE && d.plan.ops[i].kind == VL_OP_BRIDGE) {
+			assert_string_equal(d.plan.ops[i].dev, "vs1");
+			assert_true(d.plan.ops[i].u.bridge.mcast_snooping);
+		}
+	assert_false(touches(&d, "vlab-dt-hv2"));
+	assert_int_equal(d.refuse.n, 0);
+	vl_diff_free(&d);
+	free(b);
+}
+
 static void test_refused(void **state)
 {
 	(void)state;
@@ -267,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_remove_vm),
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_cascade),
+		cmocka_unit_test(test_snooping),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_overlay_member),
 	};
