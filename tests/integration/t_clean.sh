@@ -13,14 +13,6 @@ mine() { snapshot | grep -E '^==|itvs|itrt|itvx|decoy'; }
 for l in itvs itrt itvx; do "$VLAB" down $l >/dev/null 2>&1; done # an earlier failed test's
 before=$(mine)
 
-wait_stopped() {
-	local i
-	for i in $(seq 200); do
-		[ "$(awk '{print $3}' /proc/"$1"/stat 2>/dev/null)" = T ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # what clean printed, the verb made neutral: dry run and real run compare
 neutral() { sed -E 's/would remove|removing|removed/REMOVE/'; }
 
@@ -33,7 +25,7 @@ k=$(( $(plan_ops "$file") / 2 ))
 VLAB_FAULT_AT=$k VLAB_FAULT_MODE=stop "$VLAB" up "$file" >/dev/null 2>&1 &
 pid=$!
 LABS_UP+=(itvx)
-wait_stopped $pid || { kill -9 $pid; fail "up did not stop at op $k"; }
+wait_until 10 is_stopped $pid || { kill -9 $pid; fail "up did not stop at op $k"; }
 kill -9 $pid; wait $pid 2>/dev/null
 grep -q '^status building' /run/vlab/itvx/state || fail "no half-made state for itvx"
 
@@ -68,8 +60,7 @@ fi
 mkfifo "$tmp/go"
 flock /run/vlab/itvs/lock "$BASH" -c "echo held > $tmp/held; read x < $tmp/go" &
 holder=$!
-for i in $(seq 200); do [ -s "$tmp/held" ] && break; sleep 0.05; done
-[ -s "$tmp/held" ] || fail "lock holder did not start"
+wait_until 10 test -s "$tmp/held" || fail "lock holder did not start"
 out=$("$VLAB" clean --all); rc=$?
 echo ok > "$tmp/go"; wait $holder
 [ $rc = 4 ] || fail "clean --all with a busy lab: exit $rc, want 4 (busy): $out"

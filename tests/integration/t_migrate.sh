@@ -62,9 +62,9 @@ echo "$dry" | grep -q "^- vlab-$lab-hv1: veth a-eth0" && echo "$dry" | grep -q "
 # every reply (with -c alone a late last one would count as lost).
 n=400
 max=30; [ "$(hostname)" = vlab-qemu ] && max=150
-gaps=""
-for try in 1 2 3; do
-	if [ "$try" -gt 1 ]; then
+move_a() { # TRY: sets $measured, the packets lost while a moves to hv2
+	local got
+	if [ "$1" -gt 1 ]; then
 		out=$("$VLAB" migrate $lab a hv1) || fail "migrating a back to hv1 for another try: $out"
 		pings $lab c 10.61.0.1 || fail "c does not reach a back on hv1"
 	fi
@@ -75,12 +75,11 @@ for try in 1 2 3; do
 	echo "$out"
 	wait $pinger
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmp/ping")
-	lost=$((n - got))
-	gaps="$gaps $lost"
-	note "migration gap: $lost of $n packets lost (10 ms ping train from c on hv3), about $((lost * 10)) ms"
-	[ "$lost" -le $max ] && break
-	[ "$try" = 3 ] && fail "gap too long: $gaps packets lost in three moves (at most $max)"
-done
+	measured=$((n - got))
+	note "migration gap: $measured of $n packets lost (10 ms ping train from c on hv3), about $((measured * 10)) ms"
+}
+short_gap() { [ "$1" -le $max ]; }
+best_of 3 move_a true short_gap "a gap of at most $max packets lost while a moves"
 
 [ "$(ns_ino "$lab" a)" = "$ino" ] || fail "a's namespace was re-created"
 [ "$(proc_state $sleeper)" = S ] || fail "the process in a did not survive the move"
@@ -107,4 +106,4 @@ pings $lab c 10.61.0.1 || fail "c does not reach a after moving back"
 kill $sleeper 2>/dev/null
 "$VLAB" down $lab >/dev/null || fail "down"
 same_snapshot "$before" "$(snapshot)" "migrate + down"
-echo "migrate: gap $lost of $n pings (10 ms train), identity kept"
+echo "migrate: packets lost per move:$tries of $n (10 ms train), identity kept"
