@@ -90,8 +90,8 @@ nets0=$(nets)
 quiet() {
 	local i=0
 	[ -n "$nets0" ] || { sleep 5; return; }
-	while [ "$(nets)" -gt $((nets0 + 16)) ] && [ $i -lt 1200 ]; do
-		sleep 0.1
+	while [ "$(nets)" -gt $((nets0 + 16)) ] && [ $i -lt 6000 ]; do
+		sleep 0.02
 		i=$((i + 1))
 	done
 }
