@@ -174,15 +174,28 @@ if [ "${BENCH_PEERS:-0}" = 1 ]; then
 	fi
 	if command -v mn > /dev/null; then
 		quiet
-		t0=$(now)
-		mn --switch lxbr --controller none --topo "single,$peer_n" --test none > "$tmp/mn.log" 2>&1 || true
-		t1=$(now)
-		mn -c > /dev/null 2>&1 || true
+		# Mininet runs in a network and mount namespace of its own with a
+		# private /tmp: its clean-up (`mn -c`) removes /tmp/*.log and
+		# /tmp/*.out and deletes links by name pattern, which on the
+		# user's machine would take files and devices that are not its own
+		# (it took this bench's own logs once). Its output goes to
+		# $tmp/mn.log through a descriptor opened out here, with the
+		# times, taken inside around the build alone, on the last line.
+		unshare -m -n --propagation private sh -c '
+			mount -t tmpfs mn-tmp /tmp || exit 1
+			ip link set lo up
+			a=$(date +%s%N)
+			mn --switch lxbr --controller none --topo "single,$1" --test none 2>&1
+			b=$(date +%s%N)
+			mn -c > /dev/null 2>&1
+			echo "vlab-bench-times $a $b"' sh "$peer_n" > "$tmp/mn.log" 2>&1 ||
+			echo "  mininet: could not run in a namespace of its own: $(tail -1 "$tmp/mn.log")"
+		read -r t0 t1 <<< "$(sed -n 's/^vlab-bench-times //p' "$tmp/mn.log")"
 		# (mn exits 0 even when the lxbr switch could not be made)
 		if grep -qiE 'traceback|exception|not found|cannot' "$tmp/mn.log"; then
 			echo "  mininet: failed:"; grep -iE 'traceback|exception|not found|cannot' "$tmp/mn.log" | head -3
 		else
-			awk -v m="$(secs "$t0" "$t1")" -v v="$vl_total" 'BEGIN {
+			awk -v m="$(secs "${t0:-0}" "${t1:-0}")" -v v="$vl_total" 'BEGIN {
 				printf "  mininet 2.3      %7.3f s  (mn --switch lxbr --controller none --topo single,N --test none): vlab %.0fx faster\n", m, m / v }'
 		fi
 	fi
