@@ -81,7 +81,7 @@ int cmd_down(int argc, char **argv)
 		goto out;
 	}
 	n += vl_teardown_netns_ex(ns.v ? ns.v + half : NULL, ns.n - half, 5.0,
-				  ns.n >= VL_TEARDOWN_WAIT_MIN, &k);
+				  vl_teardown_waits(ns.n), &k);
 	vl_progress_stop();
 	vl_debug("%zu namespaces dropped and gone in %.3f s\n", ns.n, vl_mono_s() - t0);
 	bool *still = xcalloc(ns.n ? ns.n : 1, sizeof(bool));

@@ -1731,6 +1731,14 @@ static void *drop_worker(void *arg)
 	return NULL;
 }
 
+bool vl_teardown_waits(size_t n)
+{
+	const char *tw = getenv("VLAB_TEARDOWN_WAIT");
+	if (tw && *tw)
+		return strcmp(tw, "0") != 0;
+	return n >= VL_TEARDOWN_WAIT_MIN;
+}
+
 int vl_teardown_netns(char *const *names, size_t n, double wait_s)
 {
 	return vl_teardown_netns_ex(names, n, wait_s, -1, NULL);
@@ -1751,14 +1759,7 @@ int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, int wait_k
 	for (size_t i = 0; i < n; i++)
 		held[i] = vl_netns_open(names[i]);
 	struct vl_sentinel sen;
-	/* Wait for the kernel's destruction only where the next `up` would
-	 * feel it: a few namespaces hold rtnl for a millisecond, and waiting
-	 * would cost two rounds of RCU grace periods (~0.1 s here).
-	 * VLAB_TEARDOWN_WAIT=0/1 (measurement) forces it off/on. */
-	const char *tw = getenv("VLAB_TEARDOWN_WAIT");
-	bool wait = wait_kernel > 0 || (wait_kernel < 0 && n >= VL_TEARDOWN_WAIT_MIN);
-	if (wait_kernel && tw)
-		wait = strcmp(tw, "0") != 0;
+	bool wait = wait_kernel < 0 ? vl_teardown_waits(n) : wait_kernel > 0;
 	bool watch = n > 0 && wait && vl_sentinel_make(&sen) == 0;
 
 	/* Drop every namespace entry: each unmount waits for an RCU grace

@@ -110,12 +110,17 @@ int vl_exec_plan(const struct vl_plan *p, int state_fd, volatile sig_atomic_t *s
 int vl_teardown_netns(char *const *names, size_t n, double wait_s);
 /* The same; wait_kernel 1 waits for the kernel, 0 leaves it working (a
  * later call's wait covers it: its namespaces are destroyed after these),
- * -1 waits from VL_TEARDOWN_WAIT_MIN namespaces on (fewer hold rtnl for a
- * millisecond; waiting costs two rounds of RCU grace periods, ~0.1 s).
- * *kernel_s (may be NULL) gets the time spent waiting, -1 when it did not. */
-#define VL_TEARDOWN_WAIT_MIN 32
+ * -1 asks vl_teardown_waits(n). *kernel_s (may be NULL) gets the time
+ * spent waiting, -1 when it did not. */
 int vl_teardown_netns_ex(char *const *names, size_t n, double wait_s, int wait_kernel,
 			 double *kernel_s);
+/* Whether tearing down a lab of n namespaces waits for the kernel: from
+ * VL_TEARDOWN_WAIT_MIN on. Below, waiting costs more than it saves: the
+ * kernel's teardown of a few namespaces is mostly grace-period waits (an
+ * rcu_barrier per bridge) that overlap the next `up` when we do not wait
+ * (bench/NOTES.md). VLAB_TEARDOWN_WAIT=0/1 (measurement) decides instead. */
+#define VL_TEARDOWN_WAIT_MIN 32
+bool vl_teardown_waits(size_t n);
 /* Remove /etc/netns/<ns>/hosts when it is a link to /run/vlab/<lab>/hosts,
  * then the directory when that left it empty; anything else there is not
  * ours. 1 when the link was removed. */
