@@ -12,7 +12,7 @@
 # mininet, installed then). Needs root. Leaves nothing behind.
 #
 #   BENCH_SIZES="10 100 1000"   sizes (default 10 100 1000 5000 10000: about
-#                               6 minutes here, most of it the 10,000)
+#                               10 minutes here, most of it the 10,000)
 #   BENCH_REPEAT=3              runs per size; the table shows medians
 #   BENCH_PEERS=1               also Mininet (apt-get install mininet)
 #   VLAB_BASELINE=FILE          the iproute2 script, if not found
