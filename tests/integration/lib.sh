@@ -106,6 +106,21 @@ wait_until() { # SECONDS CMD...
 	done
 }
 
+# Mbit/s of one TCP transfer of SECONDS from node FROM to node TO (at
+# ADDR) in lab LAB, into $mb, through a one-shot iperf3 server on PORT in
+# TO. Call it in the test's shell (not in $(...)), so that a fail ends the
+# test with its message, and give each transfer a PORT of its own (a
+# finished one-shot server may still hold its port for a moment).
+iperf_mbit() { # LAB FROM TO ADDR PORT SECONDS
+	local bps
+	in_node "$1" "$3" iperf3 -s -1 -D -p "$5" >/dev/null 2>&1 || fail "cannot start iperf3 in $3"
+	wait_until 30 listening "$1" "$3" "$5" || fail "iperf3 in $3 never listened on $5"
+	bps=$(in_node "$1" "$2" iperf3 -c "$4" -p "$5" -t "$6" -J 2>/dev/null |
+		sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
+	[ -n "$bps" ] || fail "no iperf3 result from $2 to $3"
+	mb=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
+}
+
 # A bound a loaded machine can miss for reasons that say nothing about the
 # product (iperf3 starved of CPU, vlab or the kernel stalled for a moment):
 # HARD must hold in every try, SOFT in any one of up to TRIES. MEASURE TRY

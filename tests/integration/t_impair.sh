@@ -12,19 +12,9 @@ lab_up rate
 L=itrate
 
 port=5300
-# Mbit/s of a 2 s TCP transfer from node $1 to node $2 at $3, into $mb.
-# Called in this shell (not in $(...)), so that each transfer gets a port
-# of its own and a fail ends the test with its message.
-mbit() {
-	local from=$1 to=$2 addr=$3 bps
-	port=$((port + 1))
-	in_node $L "$to" iperf3 -s -1 -D -p $port >/dev/null 2>&1 || fail "cannot start iperf3 in $to"
-	wait_until 30 listening $L "$to" $port || fail "iperf3 in $to never listened on $port"
-	bps=$(in_node $L "$from" iperf3 -c "$addr" -p $port -t 2 -J 2>/dev/null |
-		sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
-	[ -n "$bps" ] || fail "no iperf3 result from $from to $to"
-	mb=$(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 1e6 }')
-}
+# Mbit/s of a 2 s TCP transfer from node $1 to node $2 at $3, into $mb
+# (each on a port of its own).
+mbit() { port=$((port + 1)); iperf_mbit $L "$1" "$2" "$3" $port 2; }
 between() { awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(m >= lo && m <= hi) }'; }
 # Mbit/s of transfers from $1 to $2 at $3 under a shaper of $4 Mbit/s.
 # The upper bound ($4 + 20%) must hold in every run; the lower one
